@@ -1,0 +1,146 @@
+/*
+ * board.h: board profiles (boards/*.ini), and starting and stopping what a
+ * profile says runs the board: a flash command, a launched process.
+ *
+ * Namespace: board_ / BOARD_.
+ *
+ * A profile (read with libinih) has these sections and keys; unknown keys
+ * are refused with the file, line and key named, so typos do not pass:
+ *
+ *   [board]    name (required), description, cpu, clock_hz (integer),
+ *              timing_unit = cycles | instructions | ns (required)
+ *   [firmware] image: the stub firmware; a bare name is looked up in the
+ *              firmware folder hilbench was built or installed with
+ *   [flash]    command: run to completion before the session (openocd,
+ *              st-flash ...); timeout_ms (default 60000)
+ *   [launch]   command: a process that lives for the whole session (the
+ *              native stub, QEMU); stopped when the session ends
+ *   [reset]    command: run to reset a hung board (optional)
+ *   [link]     type = pty | serial | socket (required)
+ *              pty:    the host creates a pseudo-terminal; {tty} is its path
+ *              serial: port (a path, or "auto"), usb_serial, vid_pid
+ *                      ("0483:374b"), baud (default 115200)
+ *              socket: path of a Unix socket the launched process listens
+ *                      on ({socket} is a fresh path the host chooses)
+ *              timeout_ms (default 2000): per-request response time-out;
+ *              invoke_timeout_ms (default 60000); retries (default 5)
+ *
+ * Commands are argv templates: split on blanks, with '...' or "..." quoting
+ * and backslash escapes, never given to a shell. Placeholders {image},
+ * {tty}, {socket}, {port} and {blob} are replaced inside each argument.
+ * Numbers are parsed with strtol/strtoull and an end-pointer check.
+ *
+ * Ownership: board_profile and argv arrays returned here belong to the
+ * caller (board_free, board_argv_free). board_proc handles are freed by
+ * board_proc_stop().
+ */
+#ifndef BOARD_H
+#define BOARD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../util/hb_error.h"
+
+typedef enum { BOARD_LINK_PTY, BOARD_LINK_SERIAL, BOARD_LINK_SOCKET } board_link_type;
+
+typedef struct {
+    char *path;            /* the .ini file */
+    char *name;
+    char *description;     /* may be NULL */
+    char *cpu;             /* may be NULL */
+    uint64_t clock_hz;     /* 0 if not given */
+    char *timing_unit;     /* "cycles", "instructions" or "ns" */
+    char *image;           /* absolute path of the firmware, or NULL */
+
+    char **flash_argv;     /* NULL-terminated template, or NULL */
+    int flash_timeout_ms;
+    char **launch_argv;    /* NULL-terminated template, or NULL */
+    char **reset_argv;     /* NULL-terminated template, or NULL */
+
+    board_link_type link_type;
+    char *port;            /* serial: path or "auto"; NULL = auto */
+    char *usb_serial;      /* serial: match by USB serial number; may be NULL */
+    char *vid_pid;         /* serial: "vvvv:pppp"; may be NULL */
+    int baud;
+    char *socket_path;     /* socket: template, may contain {socket} */
+    int timeout_ms;
+    int invoke_timeout_ms;
+    int retries;
+} board_profile;
+
+/* Reads one profile. firmware_dir resolves a bare image name (may be NULL).
+ * Errors name the file, the line when known, and the key. */
+hb_status board_load(const char *path, const char *firmware_dir,
+                     board_profile **out);
+void board_free(board_profile *b);
+
+/* Finds the profile called `name` (its [board] name, or its file name
+ * without .ini) in the folders dirs[0..n). A name containing '/' or ending
+ * in .ini is taken as a path. HB_ERR_NOT_FOUND lists the boards there are. */
+hb_status board_find(const char *name, const char *const *dirs, int n_dirs,
+                     const char *firmware_dir, board_profile **out);
+
+/* Every profile in the folders, sorted by name. A profile that fails to
+ * load is skipped with its error reported through warn (may be NULL). */
+hb_status board_list(const char *const *dirs, int n_dirs,
+                     const char *firmware_dir,
+                     void (*warn)(const char *msg, void *ctx), void *ctx,
+                     board_profile ***out, int *n_out);
+void board_list_free(board_profile **list, int n);
+
+/* Values for placeholders; NULL ones are refused if the template uses them. */
+typedef struct {
+    const char *image, *tty, *socket, *port, *blob;
+} board_vars;
+
+/* Splits a command line into a NULL-terminated argv template. */
+hb_status board_argv_parse(const char *line, char ***argv_out);
+/* Expands placeholders into a new NULL-terminated argv. */
+hb_status board_argv_expand(char *const *tmpl, const board_vars *vars,
+                            char ***argv_out);
+void board_argv_free(char **argv);
+
+/* A serial port as libserialport sees it. */
+typedef struct {
+    char *name;          /* /dev/ttyACM0 */
+    char *description;
+    int usb_vid, usb_pid; /* -1 if not USB */
+    char *usb_serial;     /* may be NULL */
+    char *usb_product;    /* may be NULL */
+} board_port;
+
+/* Lists the real serial ports (libserialport). */
+hb_status board_ports(board_port **out, int *n_out);
+void board_ports_free(board_port *ports, int n);
+/* Chooses the port of a serial profile: its path if set, else the one port
+ * matching usb_serial and/or vid_pid; HB_ERR_NOT_FOUND or HB_ERR_ARG
+ * (ambiguous) otherwise, naming what was searched. *path is malloc'ed. */
+hb_status board_port_pick(const board_profile *b, char **path);
+
+/* Processes ----------------------------------------------------------------
+ * Started with fork + execvp (no shell), in their own process group, with
+ * the parent-death signal set to SIGKILL so they die with hilbench even if
+ * it is killed with SIGKILL. Every live process is also in a registry that
+ * board_proc_kill_all() (called from signal handlers and atexit) empties. */
+typedef struct board_proc board_proc;
+
+/* Starts argv in the background. stdout/stderr go to log_path (created,
+ * appended; NULL = /dev/null) so a failing launch can be explained. */
+hb_status board_proc_start(char *const argv[], const char *log_path,
+                           board_proc **out);
+pid_t board_proc_pid(const board_proc *p);
+/* 1 while running; 0 once exited (then *status, if given, is the wait
+ * status). */
+int board_proc_alive(board_proc *p, int *status);
+/* SIGTERM to the group, SIGKILL after grace_ms, reaps, frees. NULL fine. */
+void board_proc_stop(board_proc *p, int grace_ms);
+/* Runs argv to completion within timeout_ms (killed after it), output
+ * captured to log_path. HB_ERR_BOARD if it exits non-zero, naming the
+ * command and its status; HB_ERR_TIMEOUT if it had to be killed. */
+hb_status board_proc_run(char *const argv[], int timeout_ms,
+                         const char *log_path);
+/* Async-signal-safe: SIGKILLs every live process group started here. */
+void board_proc_kill_all(void);
+
+#endif

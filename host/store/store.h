@@ -1,0 +1,118 @@
+/*
+ * store.h: the results database (SQLite), docs/schema.md.
+ *
+ * Namespace: store_.
+ *
+ * The only module that speaks SQL. Every value is bound, never spliced into
+ * SQL text. The database is versioned with PRAGMA user_version and runs in
+ * WAL mode with a busy time-out, so several hilbench processes can write to
+ * one file. Each write function is one transaction: it lands completely or
+ * not at all (one vector's results, a variant with its layers, ...).
+ *
+ * Ownership: store_open() returns a handle closed with store_close().
+ * Strings passed in are copied by SQLite before the call returns.
+ * json_t results belong to the caller (json_decref).
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "../util/hb_error.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+typedef struct store store;
+
+/* Opens (creating the file and its parent folder if needed) and migrates the
+ * schema. A database from a newer hilbench gives HB_ERR_UNSUPPORTED. */
+hb_status store_open(const char *path, store **out);
+void store_close(store *s);
+
+typedef struct {
+    const char *board;        /* profile name */
+    const char *host;         /* host name of the bench machine */
+    const char *version;      /* hilbench version */
+    const char *timing_unit;  /* "cycles", "instructions" or "ns" */
+    double counter_hz;        /* ticks per second of the board's counter */
+    int repeat, warmup;
+    const char *command;      /* the command line, for provenance; may be NULL */
+} store_run_info;
+
+/* Creates a run with status "running" and a new globally unique id. */
+hb_status store_run_begin(store *s, const store_run_info *info, int64_t *run_id);
+/* status: "ok", "failed" or "interrupted"; error may be NULL. */
+hb_status store_run_finish(store *s, int64_t run_id, const char *status,
+                           const char *error);
+/* Resolves a user's run reference: a number (the local id) or a prefix of
+ * the uuid (at least 4 characters). HB_ERR_NOT_FOUND names the reference. */
+hb_status store_run_find(store *s, const char *ref, int64_t *run_id);
+
+typedef struct {
+    int index;
+    const char *op;            /* "FULLY_CONNECTED" */
+    const char *input_shapes;  /* e.g. "1x16,16x16,16" */
+    const char *output_shapes;
+    const char *input_dtypes;  /* e.g. "int8,int8,int32" */
+    const char *output_dtypes;
+    uint64_t macs;
+    uint64_t param_bytes;
+} store_layer;
+
+typedef struct {
+    const char *model_file;
+    const char *model_sha256;  /* hex */
+    const char *recipe;        /* "float", "int8", ... */
+    uint64_t blob_bytes;
+    const store_layer *layers; /* n_layers entries, stored with the variant */
+    int n_layers;
+} store_variant_info;
+
+/* Adds a variant and its layers to a run, in one transaction. */
+hb_status store_variant_add(store *s, int64_t run_id,
+                            const store_variant_info *v, int64_t *variant_id);
+
+typedef struct {
+    int vector_index;          /* 0-based position in the run's vector list */
+    const char *vector;        /* file name, or "random-<i>" */
+    uint64_t cycles;           /* median of the repeats, board ticks */
+    double latency_us;
+    const void *output;        /* raw output bytes (all outputs, in order) */
+    size_t output_bytes;
+    int repeats;
+    const uint64_t *repeat_cycles; /* repeats entries: each repeat's total */
+    int n_layers;              /* 0 when layers were not timed */
+    const uint64_t *layer_cycles;  /* n_layers entries: median per layer */
+} store_inference;
+
+/* Stores one vector's results (inference, repeats, layer timings) in one
+ * transaction. Adding the same (variant, vector_index) twice is refused with
+ * HB_ERR_ARG and changes nothing. */
+hb_status store_inference_add(store *s, int64_t run_id, int64_t variant_id,
+                              const store_inference *inf);
+
+typedef struct {
+    uint64_t arena_bytes;          /* planned arena */
+    uint64_t stack_bytes;          /* stack high-water during invokes */
+    uint64_t model_bytes;          /* blob bytes on the board */
+    uint64_t firmware_flash_bytes; /* 0 if unknown */
+    uint64_t firmware_ram_bytes;   /* 0 if unknown */
+} store_memory;
+
+/* Sets (inserts or replaces) a variant's memory row. */
+hb_status store_memory_set(store *s, int64_t run_id, int64_t variant_id,
+                           const store_memory *m);
+
+/* All runs, newest first: a JSON array of run objects (the "run" object of
+ * store_run_json) with an extra "variants" count. */
+hb_status store_runs_json(store *s, json_t **out);
+/* One run as the documented JSON contract (docs/schema.md):
+ * {"run": {...}, "variants": [{recipe, model_sha256, blob_bytes,
+ *  arena_bytes, stack_bytes, inferences: [{vector, cycles, latency_us,
+ *  output_hex, ...}], layers: [{index, op, macs, cycles_median, ...}]}]} */
+hb_status store_run_json(store *s, int64_t run_id, json_t **out);
+
+#endif

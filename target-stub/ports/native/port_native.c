@@ -1,0 +1,2 @@
+/* placeholder: replaced by the native port */
+int main(void) { return 1; }

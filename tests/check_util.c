@@ -1,0 +1,164 @@
+/*
+ * check_util.c: helpers of the Check test programs.
+ */
+#include "check_util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *hbt_shared_dir(void)
+{
+    const char *d = getenv("HB_SHARED_DIR");
+    struct stat st;
+    if (!d || stat(d, &st) != 0 || !S_ISDIR(st.st_mode))
+        return NULL;
+    return d;
+}
+
+const char *hbt_models_dir(void)
+{
+    const char *d = getenv("HB_MODELS_DIR");
+    return d ? d : "models";
+}
+
+const char *hbt_hilbench(void)
+{
+    const char *d = getenv("HB_HILBENCH");
+    return d ? d : "hilbench";
+}
+
+const char *hbt_path(const char *fmt, ...)
+{
+    static char bufs[8][4096];
+    static int next;
+    char *b = bufs[next++ % 8];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b, sizeof(bufs[0]), fmt, ap);
+    va_end(ap);
+    return b;
+}
+
+static void mkdirs(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(tmp, 0777);
+            *p = '/';
+        }
+    mkdir(tmp, 0777);
+}
+
+const char *hbt_tmpdir(const char *tag)
+{
+    static char dir[4096];
+    const char *base = getenv("HB_TEST_TMP");
+    char tmpl[4096];
+    if (!base)
+        base = "/tmp";
+    mkdirs(base);
+    snprintf(tmpl, sizeof(tmpl), "%s/%s-XXXXXX", base, tag);
+    if (!mkdtemp(tmpl))
+        return NULL;
+    snprintf(dir, sizeof(dir), "%s", tmpl);
+    return dir;
+}
+
+uint8_t *hbt_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf = NULL;
+    long n;
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+        fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
+        if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+            free(buf);
+            buf = NULL;
+        } else {
+            buf[n] = 0;
+            *len = (size_t)n;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+int hbt_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t n = fwrite(data, 1, len, f);
+    return fclose(f) == 0 && n == len ? 0 : -1;
+}
+
+int hbt_run(char *const argv[], char **out)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        dup2(fds[1], 2);
+        close(fds[0]);
+        close(fds[1]);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (len + 1024 > cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+        ssize_t n = read(fds[0], buf + len, cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = 0;
+    close(fds[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (out)
+        *out = buf;
+    else
+        free(buf);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int hbt_main(Suite *(*suite)(void), const char *name, int needs_shared)
+{
+    if (needs_shared && !hbt_shared_dir()) {
+        printf("SKIPPED %s: ../shared not found (set HILBENCH_SHARED)\n", name);
+        return 77;
+    }
+    SRunner *sr = srunner_create(suite());
+    char xml[256];
+    snprintf(xml, sizeof(xml), "%s.xml", name);
+    srunner_set_xml(sr, xml);
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
