@@ -1,2 +1,107 @@
-/* placeholder: replaced by the CLI */
-int main(void) { return 1; }
+/*
+ * main.c: hilbench's entry point: the subcommand table, signals, exit codes.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "board/board.h"
+#include "cli.h"
+#include "hb_version.h"
+#include "link/link.h"
+
+static const cli_command commands[] = {
+    {"boards", NULL, 0, 0, "List the board profiles hilbench knows.", cli_opts_boards, cmd_boards},
+    {"ports", NULL, 0, 0, "List the serial ports with their USB ids and serial numbers.",
+     cli_opts_ports, cmd_ports},
+    {"infer", "MODEL", 1, 1,
+     "Run one inference on the host with the engine the stub runs; raw little-endian\n"
+     "tensor bytes in and out.",
+     cli_opts_infer, cmd_infer},
+    {"run", NULL, 0, 0,
+     "Benchmark a model on a board: upload it, stream the vectors, time every layer,\n"
+     "record everything in the database and print a summary.",
+     cli_opts_run, cmd_run},
+    {"runs", NULL, 0, 0, "List the recorded runs.", cli_opts_runs, cmd_runs},
+    {"show", "RUN", 1, 1, "Show one run (a number, or a prefix of its uuid).", cli_opts_show,
+     cmd_show},
+};
+
+#define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: hilbench COMMAND [options]\n\ncommands:\n");
+    for (int i = 0; i < N_COMMANDS; i++) {
+        const char *nl = strchr(commands[i].summary, '\n');
+        int len = nl ? (int)(nl - commands[i].summary) : (int)strlen(commands[i].summary);
+        fprintf(f, "  %-8s %.*s\n", commands[i].name, len, commands[i].summary);
+    }
+    fprintf(f, "\n'hilbench COMMAND --help' describes a command. hilbench %s\n", HB_VERSION);
+}
+
+static volatile sig_atomic_t signals_seen;
+
+/* First signal: let the session stop cleanly (mark the run, stop the
+ * board). Second: stop every board process now and leave. */
+static void on_signal(int sig)
+{
+    (void)sig;
+    link_interrupt();
+    if (signals_seen++) {
+        board_proc_kill_all();
+        _exit(130);
+    }
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    atexit(board_proc_kill_all);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("hilbench %s\n", HB_VERSION);
+        return 0;
+    }
+    for (int i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        cli_args a;
+        int help = 0;
+        install_signals();
+        hb_status st = cli_parse(&commands[i], argc - 2, argv + 2, &a, &help);
+        if (st == HB_OK && help)
+            cli_usage(&commands[i], stdout);
+        else if (st == HB_OK)
+            st = commands[i].run(&a);
+        cli_args_free(&a);
+        if (st != HB_OK) {
+            fflush(stdout);
+            fprintf(stderr, "hilbench: error: %s\n", hb_last_error());
+            return st == HB_ERR_ARG ? 2 : st == HB_ERR_INTERRUPTED ? 130 : 1;
+        }
+        return 0;
+    }
+    fprintf(stderr, "hilbench: error: unknown command '%s' (see hilbench --help)\n", argv[1]);
+    return 2;
+}

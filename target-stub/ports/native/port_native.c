@@ -1,2 +1,119 @@
-/* placeholder: replaced by the native port */
-int main(void) { return 1; }
+/*
+ * port_native.c: the stub as a Linux process serving the protocol on a
+ * pseudo-terminal (or any tty) named on the command line:
+ *
+ *     hilbench-stub-native /dev/pts/7
+ *
+ * The counter is CLOCK_MONOTONIC in nanoseconds. The core runs on a thread
+ * whose stack is a static buffer, so its high-water mark can be measured by
+ * painting, exactly as on a microcontroller.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nn_types.h"
+#include "port.h"
+#include "proto.h"
+#include "stub.h"
+
+#define MODEL_CAPACITY (16u << 20)
+#define ARENA_CAPACITY (16u << 20)
+#define STACK_BYTES (1u << 20)
+
+static _Alignas(NN_ALIGN) uint8_t model_buffer[MODEL_CAPACITY];
+static _Alignas(NN_ALIGN) uint8_t arena[ARENA_CAPACITY];
+static _Alignas(64) uint8_t stack[STACK_BYTES];
+static int fd = -1;
+
+int port_read(uint8_t *buf, int cap)
+{
+    for (;;) {
+        ssize_t n = read(fd, buf, (size_t)cap);
+        if (n > 0)
+            return (int)n;
+        if (n < 0 && errno == EINTR)
+            continue;
+        return -1; /* EOF or EIO: the host closed the pty */
+    }
+}
+
+void port_write(const uint8_t *buf, int len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, (size_t)len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        buf += n;
+        len -= (int)n;
+    }
+}
+
+uint32_t port_counter(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+}
+
+uint32_t port_counter_hz(void) { return 1000000000u; }
+uint8_t port_counter_unit(void) { return PROTO_UNIT_NS; }
+
+uint8_t *port_model_buffer(uint32_t *capacity)
+{
+    *capacity = MODEL_CAPACITY;
+    return model_buffer;
+}
+
+uint8_t *port_arena(uint32_t *capacity)
+{
+    *capacity = ARENA_CAPACITY;
+    return arena;
+}
+
+uint8_t *port_stack_limit(void) { return stack; }
+uint8_t *port_stack_base(void) { return stack + STACK_BYTES; }
+const char *port_board_name(void) { return "native"; }
+
+static void *serve(void *arg)
+{
+    (void)arg;
+    stub_run();
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    struct termios tio;
+    pthread_attr_t attr;
+    pthread_t thread;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s TTY\n", argv[0]);
+        return 2;
+    }
+    fd = open(argv[1], O_RDWR | O_NOCTTY);
+    if (fd < 0) {
+        fprintf(stderr, "hilbench-stub-native: open %s: %s\n", argv[1], strerror(errno));
+        return 1;
+    }
+    if (tcgetattr(fd, &tio) == 0) {
+        cfmakeraw(&tio);
+        tcsetattr(fd, TCSANOW, &tio);
+    }
+    if (pthread_attr_init(&attr) != 0 ||
+        pthread_attr_setstack(&attr, stack, STACK_BYTES) != 0 ||
+        pthread_create(&thread, &attr, serve, NULL) != 0) {
+        fprintf(stderr, "hilbench-stub-native: cannot start the stub thread\n");
+        return 1;
+    }
+    pthread_join(thread, NULL);
+    return 0;
+}

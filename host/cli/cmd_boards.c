@@ -1,0 +1,89 @@
+/*
+ * cmd_boards.c: `hilbench boards` and `hilbench ports`.
+ */
+#include <stdio.h>
+
+#include "board/board.h"
+#include "cli.h"
+#include "util/hb_file.h"
+
+const cli_option cli_opts_boards[] = {
+    {"boards", "DIR", "also read board profiles from DIR", 1},
+    {0},
+};
+
+const cli_option cli_opts_ports[] = {{0}};
+
+int cli_board_dirs(const cli_args *a, const char **dirs, int max)
+{
+    const char *const *extra;
+    int n = 0, k = cli_all(a, "boards", &extra);
+    for (int i = 0; i < k && n < max - 1; i++)
+        dirs[n++] = extra[i];
+    dirs[n++] = hb_boards_dir();
+    return n;
+}
+
+static void warn(const char *msg, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "hilbench: warning: %s\n", msg);
+}
+
+static const char *link_name(board_link_type t)
+{
+    return t == BOARD_LINK_PTY ? "pty" : t == BOARD_LINK_SERIAL ? "serial" : "socket";
+}
+
+hb_status cmd_boards(const cli_args *a)
+{
+    const char *dirs[16];
+    int n_dirs = cli_board_dirs(a, dirs, 16), n = 0;
+    board_profile **list = NULL;
+    hb_status st = board_list(dirs, n_dirs, hb_firmware_dir(), warn, NULL, &list, &n);
+    if (st != HB_OK)
+        return st;
+    printf("%-18s %-14s %-8s %-13s %-8s %s\n", "BOARD", "CPU", "CLOCK", "UNIT", "LINK",
+           "DESCRIPTION");
+    for (int i = 0; i < n; i++) {
+        const board_profile *b = list[i];
+        char clock[32] = "-", link[96];
+        if (b->clock_hz)
+            snprintf(clock, sizeof(clock), "%gM", (double)b->clock_hz / 1e6);
+        if (b->link_type == BOARD_LINK_SERIAL)
+            snprintf(link, sizeof(link), "serial %d", b->baud);
+        else
+            snprintf(link, sizeof(link), "%s", link_name(b->link_type));
+        printf("%-18s %-14s %-8s %-13s %-8s %s\n", b->name, b->cpu ? b->cpu : "-", clock,
+               b->timing_unit, link, b->description ? b->description : "");
+    }
+    if (n == 0)
+        printf("(no board profiles in %s)\n", dirs[n_dirs - 1]);
+    board_list_free(list, n);
+    return HB_OK;
+}
+
+hb_status cmd_ports(const cli_args *a)
+{
+    board_port *ports = NULL;
+    int n = 0;
+    (void)a;
+    hb_status st = board_ports(&ports, &n);
+    if (st != HB_OK)
+        return st;
+    if (n == 0) {
+        printf("no serial ports found\n");
+        return HB_OK;
+    }
+    printf("%-20s %-9s %-24s %s\n", "PORT", "VID:PID", "SERIAL", "DESCRIPTION");
+    for (int i = 0; i < n; i++) {
+        char id[16] = "-";
+        if (ports[i].usb_vid >= 0)
+            snprintf(id, sizeof(id), "%04x:%04x", ports[i].usb_vid, ports[i].usb_pid);
+        printf("%-20s %-9s %-24s %s\n", ports[i].name, id,
+               ports[i].usb_serial ? ports[i].usb_serial : "-",
+               ports[i].description ? ports[i].description : "");
+    }
+    board_ports_free(ports, n);
+    return HB_OK;
+}

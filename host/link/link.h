@@ -1,0 +1,79 @@
+/*
+ * link.h: the byte stream between the host and a board.
+ *
+ * Namespace: link_.
+ *
+ * One small interface, several backends chosen by the board profile:
+ *  - pty:    a pseudo-terminal the host creates; the stub (a native process)
+ *            opens the other end. Debian 12's libserialport 0.1.1 cannot open
+ *            a pty, so this backend uses termios directly.
+ *  - serial: a real serial port through libserialport.
+ *  - socket: a Unix stream socket (QEMU's -serial unix:PATH,server=on).
+ * Only this module touches the file descriptors of a board.
+ *
+ * Reads and writes wait at most timeout_ms and return early when hilbench
+ * is interrupted (link_interrupt()). Ownership: link_open_* returns a
+ * handle freed by link_close().
+ */
+#ifndef LINK_H
+#define LINK_H
+
+#include <stddef.h>
+
+#include "../util/hb_error.h"
+
+typedef struct link_conn link_conn;
+
+/* Creates a pty pair in raw mode. *slave_path (malloc'ed, caller frees) is
+ * the path to give the stub. The host keeps the slave open until
+ * link_pty_release() so nothing written early is lost. */
+hb_status link_open_pty(link_conn **out, char **slave_path);
+/* Drops the host's own handle on the slave once the stub has it open, so
+ * the stub closing its end shows up as end-of-stream. */
+void link_pty_release(link_conn *l);
+
+hb_status link_open_serial(const char *path, int baud, link_conn **out);
+
+/* Connects to a Unix socket, retrying until timeout_ms while the listener
+ * (a starting emulator) creates it. */
+hb_status link_open_socket(const char *path, int timeout_ms, link_conn **out);
+
+/* Reads up to cap bytes, waiting at most timeout_ms for the first.
+ * Returns the count (> 0), 0 on time-out, or a negative hb_status:
+ * HB_ERR_BOARD when the other end closed, HB_ERR_INTERRUPTED. */
+long link_read(link_conn *l, void *buf, size_t cap, int timeout_ms);
+/* Writes all len bytes within timeout_ms. */
+hb_status link_write(link_conn *l, const void *buf, size_t len, int timeout_ms);
+/* Discards whatever has been received and not read yet. */
+void link_flush_input(link_conn *l);
+void link_close(link_conn *l);
+
+/* Signal side: makes every pending and future wait return
+ * HB_ERR_INTERRUPTED. Async-signal-safe. */
+void link_interrupt(void);
+int link_interrupted(void);
+
+/* Backend interface (link_*.c). */
+typedef struct {
+    long (*read)(link_conn *l, void *buf, size_t cap, int timeout_ms);
+    hb_status (*write)(link_conn *l, const void *buf, size_t len, int timeout_ms);
+    void (*flush_input)(link_conn *l);
+    void (*close)(link_conn *l);
+} link_ops;
+
+struct link_conn {
+    const link_ops *ops;
+    int fd;        /* pty master or socket; -1 for serial */
+    int slave_fd;  /* pty: the host's handle on the slave, or -1 */
+    void *port;    /* serial: struct sp_port * */
+    char *name;    /* for messages */
+};
+
+/* Shared by the fd backends: poll-based read/write with time-outs. */
+long link_fd_read(link_conn *l, void *buf, size_t cap, int timeout_ms);
+hb_status link_fd_write(link_conn *l, const void *buf, size_t len, int timeout_ms);
+void link_fd_flush_input(link_conn *l);
+void link_fd_close(link_conn *l);
+link_conn *link_new(const link_ops *ops, const char *name);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * lower.c: the op lowering table and the arithmetic shared by all ops.
+ */
+#include "lower.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef hb_status (*lower_fn)(const graph *g, int i, lower_op *lo);
+
+static const lower_fn lower_table[NN_OP_COUNT] = {
+    [NN_OP_FULLY_CONNECTED] = lower_fully_connected,
+};
+
+hb_status lower_refuse(const graph *g, int i, const char *fmt, ...)
+{
+    char why[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    return hb_fail(HB_ERR_UNSUPPORTED, "op %d (%s): %s", i,
+                   nn_op_name(g->ops[i].op), why);
+}
+
+void lower_op_clear(lower_op *lo)
+{
+    for (int k = 0; k < lo->n_arrays; k++)
+        free(lo->arrays[k].data);
+    memset(lo, 0, sizeof(*lo));
+}
+
+hb_status lower_op_build(const graph *g, int i, lower_op *lo)
+{
+    memset(lo, 0, sizeof(*lo));
+    int op = g->ops[i].op;
+    if (op < 0 || op >= NN_OP_COUNT || !lower_table[op])
+        return lower_refuse(g, i, "the engine does not run this op yet");
+    if (g->ops[i].n_inputs > NN_MAX_OP_IO ||
+        g->ops[i].n_inputs + g->ops[i].n_outputs > NN_MAX_OP_IO)
+        return lower_refuse(g, i, "too many inputs and outputs");
+    lo->op = op;
+    return lower_table[op](g, i, lo);
+}
+
+void lower_copy_io(const graph *g, int i, lower_op *lo)
+{
+    const graph_op *o = &g->ops[i];
+    lo->n_inputs = o->n_inputs;
+    lo->n_outputs = o->n_outputs;
+    memcpy(lo->inputs, o->inputs, (size_t)o->n_inputs * sizeof(int));
+    memcpy(lo->outputs, o->outputs, (size_t)o->n_outputs * sizeof(int));
+}
+
+hb_status lower_add_array(lower_op *lo, int word, const void *data,
+                          uint32_t bytes)
+{
+    if (lo->n_arrays >= LOWER_MAX_ARRAYS)
+        return hb_fail(HB_ERR_ARG, "lower_add_array: too many arrays");
+    uint8_t *copy = malloc(bytes ? bytes : 1);
+    if (!copy)
+        return hb_fail(HB_ERR_MEM, "out of memory");
+    memcpy(copy, data, bytes);
+    lo->arrays[lo->n_arrays++] = (lower_array){word, copy, bytes};
+    return HB_OK;
+}
+
+void lower_quantize_multiplier(double m, int32_t *mult, int32_t *shift)
+{
+    if (m == 0.0) {
+        *mult = 0;
+        *shift = 0;
+        return;
+    }
+    int exp;
+    double q = frexp(m, &exp);
+    /* round() is half away from zero, as TFLite's TfLiteRound. */
+    int64_t fixed = (int64_t)round(q * (double)(1ll << 31));
+    if (fixed == (1ll << 31)) {
+        fixed /= 2;
+        exp++;
+    }
+    if (exp < -31) {
+        exp = 0;
+        fixed = 0;
+    }
+    *mult = (int32_t)fixed;
+    *shift = exp;
+}
+
+hb_status lower_act_range_s8(int activation, float scale, int32_t zero_point,
+                             int32_t *lo, int32_t *hi)
+{
+    /* quantize(f) = zp + round(f / scale), in float as TFLite does. */
+#define Q(f) (zero_point + (int32_t)roundf((f) / scale))
+    int32_t qmin = -128, qmax = 127;
+    switch (activation) {
+    case NN_ACT_NONE:
+        *lo = qmin, *hi = qmax;
+        return HB_OK;
+    case NN_ACT_RELU:
+        *lo = Q(0.0f) > qmin ? Q(0.0f) : qmin, *hi = qmax;
+        return HB_OK;
+    case NN_ACT_RELU6:
+        *lo = Q(0.0f) > qmin ? Q(0.0f) : qmin;
+        *hi = Q(6.0f) < qmax ? Q(6.0f) : qmax;
+        return HB_OK;
+    case NN_ACT_RELU_N1_TO_1:
+        *lo = Q(-1.0f) > qmin ? Q(-1.0f) : qmin;
+        *hi = Q(1.0f) < qmax ? Q(1.0f) : qmax;
+        return HB_OK;
+    }
+#undef Q
+    return hb_fail(HB_ERR_UNSUPPORTED, "fused activation %d is not supported", activation);
+}
+
+hb_status lower_act_range_f32(int activation, float *lo, float *hi)
+{
+    switch (activation) {
+    case NN_ACT_NONE:
+        *lo = -FLT_MAX, *hi = FLT_MAX;
+        return HB_OK;
+    case NN_ACT_RELU:
+        *lo = 0.0f, *hi = FLT_MAX;
+        return HB_OK;
+    case NN_ACT_RELU6:
+        *lo = 0.0f, *hi = 6.0f;
+        return HB_OK;
+    case NN_ACT_RELU_N1_TO_1:
+        *lo = -1.0f, *hi = 1.0f;
+        return HB_OK;
+    }
+    return hb_fail(HB_ERR_UNSUPPORTED, "fused activation %d is not supported", activation);
+}

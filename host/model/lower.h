@@ -1,0 +1,67 @@
+/*
+ * lower.h: from a graph op to an engine op record (nn_params.h).
+ *
+ * Namespace: lower_.
+ *
+ * One lowering function per opcode, in a table: it picks the op's tensors,
+ * checks the dtype mix is one the engine runs, and computes the parameter
+ * words with TFLite's arithmetic (double-precision effective scales,
+ * frexp-based Q31 multipliers, activation ranges from the output's
+ * quantisation). Per-channel arrays go into the blob's data region; the
+ * packer (blob.c) patches their final offsets into the named words.
+ */
+#ifndef LOWER_H
+#define LOWER_H
+
+#include <stdint.h>
+
+#include "graph.h"
+
+#define LOWER_MAX_WORDS 64
+#define LOWER_MAX_ARRAYS 4
+
+typedef struct {
+    int word;          /* parameter word that receives the blob offset */
+    uint8_t *data;     /* owned */
+    uint32_t bytes;
+} lower_array;
+
+typedef struct {
+    int op;                        /* nn_opcode */
+    int n_inputs, n_outputs;
+    int inputs[NN_MAX_OP_IO];      /* graph tensor indices, -1 absent */
+    int outputs[NN_MAX_OP_IO];
+    int n_words;
+    uint32_t words[LOWER_MAX_WORDS];
+    int n_arrays;
+    lower_array arrays[LOWER_MAX_ARRAYS];
+} lower_op;
+
+/* Lowers op i of g into *lo (zeroed first). HB_ERR_UNSUPPORTED names the op
+ * and why. Free with lower_op_clear() in every case. */
+hb_status lower_op_build(const graph *g, int i, lower_op *lo);
+void lower_op_clear(lower_op *lo);
+
+/* Helpers for the per-op lowering functions ------------------------------ */
+
+/* TFLite's QuantizeMultiplier: m = mult / 2^31 * 2^shift, mult in
+ * [2^30, 2^31), or (0, 0) for m == 0; tiny m flushes to (0, 0). */
+void lower_quantize_multiplier(double m, int32_t *mult, int32_t *shift);
+/* Integer activation range of an int8 output (scale, zero point). */
+hb_status lower_act_range_s8(int activation, float scale, int32_t zero_point,
+                             int32_t *lo, int32_t *hi);
+/* Float activation range. */
+hb_status lower_act_range_f32(int activation, float *lo, float *hi);
+/* Appends a copy of bytes as an array whose blob offset goes in word. */
+hb_status lower_add_array(lower_op *lo, int word, const void *data,
+                          uint32_t bytes);
+/* Sets the op's tensors from the graph op (all inputs, all outputs). */
+void lower_copy_io(const graph *g, int i, lower_op *lo);
+/* Fails with "op I (NAME): <reason>" as HB_ERR_UNSUPPORTED. */
+hb_status lower_refuse(const graph *g, int i, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Per-op lowering functions (lower_<family>.c). */
+hb_status lower_fully_connected(const graph *g, int i, lower_op *lo);
+
+#endif

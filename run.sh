@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# hilbench's two commands, on a fresh Debian 12 machine (as root, or with sudo):
+#
+#   ./run.sh demo   set up, build, benchmark the project's own models on a board
+#   ./run.sh test   set up, build with sanitizers, run every test
+#
+# Set-up installs the Debian packages that are missing, then configures and
+# builds with CMake. Both commands can be run again at any time.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(build-essential cmake pkg-config libserialport-dev libsqlite3-dev libinih-dev
+          check gnuplot-nox libjansson-dev libssl-dev)
+
+install_missing() {
+    local missing=()
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "run.sh: installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}"
+}
+
+build() { # build DIR [cmake options...]
+    local dir=$1; shift
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    cmake --build "$dir" -j "$(nproc)"
+}
+
+case "${1:-}" in
+demo)
+    install_missing
+    build build
+    exec benchmarks/demo.sh build
+    ;;
+test)
+    install_missing
+    build build-asan -DHB_SANITIZE=ON
+    cd build-asan
+    exec ctest --output-on-failure -j "$(nproc)"
+    ;;
+*)
+    echo "usage: ./run.sh demo | test" >&2
+    exit 2
+    ;;
+esac

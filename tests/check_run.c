@@ -1,0 +1,236 @@
+/*
+ * check_run.c: `hilbench run` end to end on the native board, with the
+ * project's own models (no ../shared needed): outputs equal the host
+ * engine's, per-layer counts recorded, the board process gone afterwards,
+ * errors clear.
+ */
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_util.h"
+
+/* Runs hilbench with args; returns exit status, output in *out. */
+static int hb(char **out, const char *const *args)
+{
+    char *argv[64];
+    int n = 0;
+    argv[n++] = (char *)hbt_hilbench();
+    for (; *args && n < 63; args++)
+        argv[n++] = (char *)*args;
+    argv[n] = NULL;
+    return hbt_run(argv, out);
+}
+
+static json_t *show_json(const char *db, const char *run)
+{
+    char *out = NULL;
+    const char *args[] = {"show", run, "--db", db, "--json", NULL};
+    ck_assert_int_eq(hb(&out, args), 0);
+    json_error_t err;
+    json_t *j = json_loads(out, 0, &err);
+    ck_assert_msg(j != NULL, "show --json is not JSON: %s\n%s", err.text, out);
+    free(out);
+    return j;
+}
+
+/* Board processes must not outlive hilbench. The test process becomes a
+ * sub-reaper, so a board process hilbench left behind would be reparented
+ * to it: afterwards it must have no child still running. */
+static void become_subreaper(void)
+{
+    ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+}
+
+static int running_children(void)
+{
+    int status, n = 0;
+    pid_t p;
+    while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+        ; /* reap exited orphans */
+    if (p == 0)
+        n = 1; /* some child is still running */
+    return n;
+}
+
+START_TEST(run_sine_int8_native)
+{
+    const char *dir = hbt_tmpdir("run");
+    const char *db = hbt_path("%s/r.db", dir);
+    const char *model = hbt_path("%s/sine_int8.tflite", hbt_models_dir());
+    const char *vecs = hbt_path("%s/sine_data", hbt_models_dir());
+    char *out = NULL;
+    become_subreaper();
+    const char *args[] = {"run", "--board", "native", "--model", model, "--vectors", vecs,
+                          "--repeat", "3", "--warmup", "1", "--db", db, "--quiet", NULL};
+    int rc = hb(&out, args);
+    ck_assert_msg(rc == 0, "hilbench run failed (%d):\n%s", rc, out);
+    ck_assert_msg(strstr(out, "outputs identical to the host engine: 32/32"), "%s", out);
+    free(out);
+    ck_assert_int_eq(running_children(), 0);
+
+    json_t *j = show_json(db, "1");
+    json_t *run = json_object_get(j, "run");
+    ck_assert_str_eq(json_string_value(json_object_get(run, "status")), "ok");
+    ck_assert_str_eq(json_string_value(json_object_get(run, "timing_unit")), "ns");
+    json_t *v = json_array_get(json_object_get(j, "variants"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(v, "recipe")), "float");
+    ck_assert_int_eq(strlen(json_string_value(json_object_get(v, "model_sha256"))), 64);
+    ck_assert_int_gt(json_integer_value(json_object_get(v, "arena_bytes")), 0);
+    ck_assert_int_gt(json_integer_value(json_object_get(v, "stack_bytes")), 0);
+    ck_assert_int_gt(json_integer_value(json_object_get(v, "blob_bytes")), 0);
+    json_t *infs = json_object_get(v, "inferences");
+    ck_assert_int_eq(json_array_size(infs), 32);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(infs, 0), "vector")),
+                     "x_000.bin");
+    ck_assert_int_eq(strlen(json_string_value(
+                         json_object_get(json_array_get(infs, 0), "output_hex"))), 2);
+    json_t *layers = json_object_get(v, "layers");
+    ck_assert_int_eq(json_array_size(layers), 3);
+    size_t i;
+    json_t *l;
+    json_array_foreach(layers, i, l) {
+        ck_assert_str_eq(json_string_value(json_object_get(l, "op")), "FULLY_CONNECTED");
+        ck_assert_int_gt(json_integer_value(json_object_get(l, "macs")), 0);
+        ck_assert_int_gt(json_integer_value(json_object_get(l, "cycles_median")), 0);
+    }
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(run_random_float_native)
+{
+    const char *dir = hbt_tmpdir("run");
+    const char *db = hbt_path("%s/r.db", dir);
+    const char *model = hbt_path("%s/xor_float.tflite", hbt_models_dir());
+    char *out = NULL;
+    const char *args[] = {"run", "--board", "native", "--model", model, "--random", "5",
+                          "--repeat", "2", "--db", db, "--quiet", NULL};
+    int rc = hb(&out, args);
+    ck_assert_msg(rc == 0, "hilbench run failed (%d):\n%s", rc, out);
+    ck_assert_msg(strstr(out, "outputs identical to the host engine: 5/5"), "%s", out);
+    free(out);
+    json_t *j = show_json(db, "1");
+    json_t *v = json_array_get(json_object_get(j, "variants"), 0);
+    ck_assert_int_eq(json_array_size(json_object_get(v, "inferences")), 5);
+    json_decref(j);
+}
+END_TEST
+
+/* Error cases: one line naming the thing, non-zero exit, nothing half
+ * written. */
+START_TEST(run_errors)
+{
+    const char *dir = hbt_tmpdir("err");
+    const char *db = hbt_path("%s/e.db", dir);
+    const char *model = hbt_path("%s/sine_int8.tflite", hbt_models_dir());
+    char *out = NULL;
+
+    const char *no_board[] = {"run", "--board", "no-such-board", "--model", model,
+                              "--db", db, "--quiet", NULL};
+    ck_assert_int_ne(hb(&out, no_board), 0);
+    ck_assert_msg(strstr(out, "no-such-board"), "%s", out);
+    free(out);
+
+    const char *no_model[] = {"run", "--board", "native", "--model", "/nonexistent.tflite",
+                              "--db", db, "--quiet", NULL};
+    ck_assert_int_ne(hb(&out, no_model), 0);
+    ck_assert_msg(strstr(out, "/nonexistent.tflite"), "%s", out);
+    free(out);
+
+    /* A vector of the wrong size is refused before the run starts. */
+    const char *vdir = hbt_path("%s/vecs", dir);
+    mkdir(vdir, 0777);
+    uint8_t bad[3] = {1, 2, 3};
+    ck_assert_int_eq(hbt_write_file(hbt_path("%s/a.bin", vdir), bad, 3), 0);
+    const char *bad_vec[] = {"run", "--board", "native", "--model", model, "--vectors", vdir,
+                             "--db", db, "--quiet", NULL};
+    ck_assert_int_ne(hb(&out, bad_vec), 0);
+    ck_assert_msg(strstr(out, "a.bin") && strstr(out, "3 bytes"), "%s", out);
+    free(out);
+
+    /* A malformed model. */
+    const char *junk = hbt_path("%s/junk.tflite", dir);
+    ck_assert_int_eq(hbt_write_file(junk, "not a model at all", 18), 0);
+    const char *bad_model[] = {"run", "--board", "native", "--model", junk, "--db", db,
+                               "--quiet", NULL};
+    ck_assert_int_ne(hb(&out, bad_model), 0);
+    ck_assert_msg(strstr(out, "junk.tflite"), "%s", out);
+    free(out);
+
+    /* None of these started a run. */
+    const char *runs[] = {"runs", "--db", db, "--json", NULL};
+    ck_assert_int_eq(hb(&out, runs), 0);
+    json_t *j = json_loads(out, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq(json_array_size(j), 0);
+    json_decref(j);
+    free(out);
+
+    const char *bad_opt[] = {"run", "--repeat", "many", "--board", "native", "--model", model,
+                             NULL};
+    ck_assert_int_eq(hb(&out, bad_opt), 2);
+    ck_assert_msg(strstr(out, "--repeat") && strstr(out, "many"), "%s", out);
+    free(out);
+}
+END_TEST
+
+START_TEST(infer_matches_run)
+{
+    const char *dir = hbt_tmpdir("infer");
+    const char *model = hbt_path("%s/sine_float.tflite", hbt_models_dir());
+    const char *in = hbt_path("%s/sine_data/x_008.bin", hbt_models_dir());
+    const char *outp = hbt_path("%s/out.bin", dir);
+    char *out = NULL;
+    const char *args[] = {"infer", model, "--input", in, "--output", outp, NULL};
+    int rc = hb(&out, args);
+    ck_assert_msg(rc == 0, "%s", out);
+    free(out);
+    size_t len = 0;
+    uint8_t *y = hbt_read_file(outp, &len);
+    ck_assert_ptr_nonnull(y);
+    ck_assert_int_eq(len, 4);
+    float v;
+    memcpy(&v, y, 4);
+    free(y);
+    /* x_008 is x = 8 * 2pi / 32 = pi/2: sin = 1. */
+    ck_assert_msg(v > 0.9f && v < 1.1f, "sine(pi/2) = %f", (double)v);
+
+    const char *wrong[] = {"infer", model, "--input", model, "--output", outp, NULL};
+    ck_assert_int_ne(hb(&out, wrong), 0);
+    ck_assert_msg(strstr(out, "bytes"), "%s", out);
+    free(out);
+}
+END_TEST
+
+START_TEST(boards_lists_native)
+{
+    char *out = NULL;
+    const char *args[] = {"boards", NULL};
+    ck_assert_int_eq(hb(&out, args), 0);
+    ck_assert_msg(strstr(out, "native") && strstr(out, "pty"), "%s", out);
+    free(out);
+}
+END_TEST
+
+static Suite *run_suite(void)
+{
+    Suite *s = suite_create("run");
+    TCase *tc = tcase_create("native");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, run_sine_int8_native);
+    tcase_add_test(tc, run_random_float_native);
+    tcase_add_test(tc, run_errors);
+    tcase_add_test(tc, infer_matches_run);
+    tcase_add_test(tc, boards_lists_native);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+HBT_MAIN(run_suite)
