@@ -1,16 +1,20 @@
 /*
- * board.h: board profiles (boards/*.ini), and starting and stopping what a
+ * board.h: board profiles (boards/NAME.ini), and starting and stopping what a
  * profile says runs the board: a flash command, a launched process.
  *
  * Namespace: board_ / BOARD_.
  *
- * A profile (read with libinih) has these sections and keys; unknown keys
- * are refused with the file, line and key named, so typos do not pass:
+ * A profile (read with libinih) has these sections and keys; unknown
+ * sections and keys, keys given twice and keys of another link type are
+ * refused with the file, line and key named, so typos do not pass:
  *
- *   [board]    name (required), description, cpu, clock_hz (integer),
+ *   [board]    name (required; letters, digits, '.', '_', '-'),
+ *              description, cpu, clock_hz (integer, 1 to 10^12),
  *              timing_unit = cycles | instructions | ns (required)
  *   [firmware] image: the stub firmware; a bare name is looked up in the
- *              firmware folder hilbench was built or installed with
+ *              firmware folder hilbench was built or installed with (kept
+ *              as given when there is none), a name with a '/' is relative
+ *              to the profile's folder
  *   [flash]    command: run to completion before the session (openocd,
  *              st-flash ...); timeout_ms (default 60000)
  *   [launch]   command: a process that lives for the whole session (the
@@ -20,14 +24,22 @@
  *              pty:    the host creates a pseudo-terminal; {tty} is its path
  *              serial: port (a path, or "auto"), usb_serial, vid_pid
  *                      ("0483:374b"), baud (default 115200)
- *              socket: path of a Unix socket the launched process listens
- *                      on ({socket} is a fresh path the host chooses)
+ *              socket: path (default "{socket}"): the Unix socket the
+ *                      launched process listens on ({socket} is a fresh
+ *                      path the host chooses; the only placeholder here)
  *              timeout_ms (default 2000): per-request response time-out;
  *              invoke_timeout_ms (default 60000); retries (default 5)
  *
+ * Comments start a line with ';' or '#', or follow " ;" on a line. A line
+ * that starts with a blank continues the command above it (libinih reads
+ * at most 198 characters a line).
+ *
  * Commands are argv templates: split on blanks, with '...' or "..." quoting
  * and backslash escapes, never given to a shell. Placeholders {image},
- * {tty}, {socket}, {port} and {blob} are replaced inside each argument.
+ * {tty}, {socket}, {port} and {blob} are replaced inside each argument;
+ * "{{" and "}}" are literal braces. board_load() refuses unknown
+ * placeholders and ones the profile can never fill ({tty} without
+ * type = pty, {image} without an image ...).
  * Numbers are parsed with strtol/strtoull and an end-pointer check.
  *
  * Ownership: board_profile and argv arrays returned here belong to the
@@ -63,14 +75,18 @@ typedef struct {
     char *usb_serial;      /* serial: match by USB serial number; may be NULL */
     char *vid_pid;         /* serial: "vvvv:pppp"; may be NULL */
     int baud;
-    char *socket_path;     /* socket: template, may contain {socket} */
+    char *socket_path;     /* socket: template, may contain {socket}
+                              (default "{socket}"); NULL for other types */
     int timeout_ms;
     int invoke_timeout_ms;
     int retries;
 } board_profile;
 
 /* Reads one profile. firmware_dir resolves a bare image name (may be NULL).
- * Errors name the file, the line when known, and the key. */
+ * Errors name the file, the line when known, and the key
+ * ("boards/x.ini:7: [link] baud: 'fast' is not a number"); HB_ERR_NOT_FOUND
+ * if the file does not exist, HB_ERR_FORMAT for its contents. *out is NULL
+ * on failure. */
 hb_status board_load(const char *path, const char *firmware_dir,
                      board_profile **out);
 void board_free(board_profile *b);
@@ -82,7 +98,9 @@ hb_status board_find(const char *name, const char *const *dirs, int n_dirs,
                      const char *firmware_dir, board_profile **out);
 
 /* Every profile in the folders, sorted by name. A profile that fails to
- * load is skipped with its error reported through warn (may be NULL). */
+ * load is skipped with its error reported through warn (may be NULL), and
+ * so is one whose name an earlier folder already has. Folders that do not
+ * exist are skipped silently. */
 hb_status board_list(const char *const *dirs, int n_dirs,
                      const char *firmware_dir,
                      void (*warn)(const char *msg, void *ctx), void *ctx,
@@ -94,9 +112,12 @@ typedef struct {
     const char *image, *tty, *socket, *port, *blob;
 } board_vars;
 
-/* Splits a command line into a NULL-terminated argv template. */
+/* Splits a command line into a NULL-terminated argv template. HB_ERR_ARG
+ * for an empty line, an unterminated quote or a trailing backslash. */
 hb_status board_argv_parse(const char *line, char ***argv_out);
-/* Expands placeholders into a new NULL-terminated argv. */
+/* Expands placeholders into a new NULL-terminated argv. vars may be NULL
+ * (no values). HB_ERR_ARG naming the placeholder and argument if one is
+ * unknown, unterminated or without a value. */
 hb_status board_argv_expand(char *const *tmpl, const board_vars *vars,
                             char ***argv_out);
 void board_argv_free(char **argv);
@@ -122,22 +143,32 @@ hb_status board_port_pick(const board_profile *b, char **path);
  * Started with fork + execvp (no shell), in their own process group, with
  * the parent-death signal set to SIGKILL so they die with hilbench even if
  * it is killed with SIGKILL. Every live process is also in a registry that
- * board_proc_kill_all() (called from signal handlers and atexit) empties. */
+ * board_proc_kill_all() (called from signal handlers and atexit) empties.
+ * argv[0] is looked up in PATH unless it holds a '/'; a file that is not a
+ * valid executable fails (it is never handed to /bin/sh as execvp would).
+ * At most 32 processes run at once. Start them from the main thread: the
+ * parent-death signal follows the thread that started them. They are
+ * waited for here only: do not ignore SIGCHLD or call waitpid(-1, ...). */
 typedef struct board_proc board_proc;
 
 /* Starts argv in the background. stdout/stderr go to log_path (created,
- * appended; NULL = /dev/null) so a failing launch can be explained. */
+ * appended; NULL = /dev/null) so a failing launch can be explained; stdin
+ * is /dev/null and no other descriptor is inherited. Returns once the
+ * program runs: HB_ERR_NOT_FOUND "no such program 'openocdx'", HB_ERR_FAIL
+ * if it could not be executed. */
 hb_status board_proc_start(char *const argv[], const char *log_path,
                            board_proc **out);
 pid_t board_proc_pid(const board_proc *p);
 /* 1 while running; 0 once exited (then *status, if given, is the wait
- * status). */
+ * status). Once it has exited, what it left in its process group is
+ * killed. */
 int board_proc_alive(board_proc *p, int *status);
 /* SIGTERM to the group, SIGKILL after grace_ms, reaps, frees. NULL fine. */
 void board_proc_stop(board_proc *p, int grace_ms);
-/* Runs argv to completion within timeout_ms (killed after it), output
- * captured to log_path. HB_ERR_BOARD if it exits non-zero, naming the
- * command and its status; HB_ERR_TIMEOUT if it had to be killed. */
+/* Runs argv to completion within timeout_ms (> 0; killed after it), output
+ * captured to log_path (may be NULL). HB_ERR_BOARD if it exits non-zero or
+ * dies of a signal, naming the command and its status; HB_ERR_TIMEOUT if
+ * it had to be killed; board_proc_start()'s errors otherwise. */
 hb_status board_proc_run(char *const argv[], int timeout_ms,
                          const char *log_path);
 /* Async-signal-safe: SIGKILLs every live process group started here. */
