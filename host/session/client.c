@@ -65,7 +65,7 @@ hb_status client_new(link_conn *link, int timeout_ms, int retries, client **out)
         return hb_fail(HB_ERR_MEM, "out of memory");
     size_t frame = PROTO_ENCODED_MAX(HOST_MAX_PAYLOAD);
     c->rx_buf = malloc(frame);
-    c->tx_buf = malloc(frame);
+    c->tx_buf = malloc(frame + 1);
     c->resp = malloc(HOST_MAX_PAYLOAD);
     if (!c->rx_buf || !c->tx_buf || !c->resp) {
         client_free(c);
@@ -137,13 +137,17 @@ static hb_status board_error(uint8_t type, const proto_frame *f)
 static hb_status request(client *c, uint8_t type, const uint8_t *payload, size_t len,
                          int timeout_ms)
 {
-    size_t n = proto_frame_encode(type, c->seq, payload, len, c->tx_buf,
+    /* A leading 0x00 ends whatever noise sits in the stub's receiver, so
+     * our frame starts clean. */
+    c->tx_buf[0] = 0;
+    size_t n = proto_frame_encode(type, c->seq, payload, len, c->tx_buf + 1,
                                   PROTO_ENCODED_MAX(HOST_MAX_PAYLOAD));
     uint8_t buf[4096];
     hb_status st;
 
     if (n == 0)
         return hb_fail(HB_ERR_ARG, "%s payload of %zu bytes is too large", type_name(type), len);
+    n++;
     c->stats.requests++;
     for (int attempt = 0; attempt <= c->retries; attempt++) {
         if (attempt) {

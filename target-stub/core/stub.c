@@ -275,8 +275,10 @@ static int do_invoke(proto_rd *r, uint8_t *out, int cap)
 {
     uint16_t repeat = proto_get_u16(r), warmup = proto_get_u16(r);
     uint8_t flags = proto_get_u8(r);
-    if (r->short_read || proto_rd_left(r) || repeat == 0)
+    if (r->short_read || proto_rd_left(r))
         FAIL(PROTO_E_BAD_LENGTH);
+    if (repeat == 0)
+        FAIL(PROTO_E_RANGE);
     if (!S.loaded)
         FAIL(PROTO_E_NO_MODEL);
     uint32_t layers = (flags & PROTO_INVOKE_LAYERS) ? nn_model_op_count(&S.model) : 0;
