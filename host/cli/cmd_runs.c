@@ -92,7 +92,7 @@ hb_status cmd_runs(const cli_args *a)
         (st = store_runs_json(db, &runs)) != HB_OK)
         goto cleanup;
     if (cli_flag(a, "json")) {
-        json_dumpf(runs, stdout, JSON_INDENT(2));
+        json_dumpf(runs, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
         fputc('\n', stdout);
         goto cleanup;
     }
@@ -119,7 +119,7 @@ hb_status cmd_show(const cli_args *a)
         (st = store_run_json(db, id, &run)) != HB_OK)
         goto cleanup;
     if (cli_flag(a, "json")) {
-        json_dumpf(run, stdout, JSON_INDENT(2));
+        json_dumpf(run, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
         fputc('\n', stdout);
     } else {
         cli_print_run(stdout, run);

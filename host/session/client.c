@@ -238,6 +238,9 @@ hb_status client_hello(client *c, int timeout_ms, client_hello_info *info)
     const uint8_t *name = proto_get_bytes(&r, name_len);
     if (r.short_read || info->max_payload < 16 || info->counter_hz == 0)
         return hb_fail(HB_ERR_BOARD, "malformed HELLO response (%zu bytes)", c->resp_len);
+    if (info->counter_unit > PROTO_UNIT_NS)
+        return hb_fail(HB_ERR_BOARD, "board announced an unknown counter unit %u",
+                       info->counter_unit);
     if (info->version != PROTO_VERSION)
         return hb_fail(HB_ERR_UNSUPPORTED, "board speaks protocol version %u, hilbench %u",
                        info->version, PROTO_VERSION);

@@ -1,7 +1,7 @@
 /*
  * store.h: the results database (SQLite), docs/schema.md.
  *
- * Namespace: store_.
+ * Namespace: store_ / STORE_.
  *
  * The only module that speaks SQL. Every value is bound, never spliced into
  * SQL text. The database is versioned with PRAGMA user_version and runs in
@@ -9,7 +9,8 @@
  * one file. Each write function is one transaction: it lands completely or
  * not at all (one vector's results, a variant with its layers, ...).
  *
- * Ownership: store_open() returns a handle closed with store_close().
+ * Ownership: store_open() returns a handle closed with store_close()
+ * (which accepts NULL).
  * Strings passed in are copied by SQLite before the call returns.
  * json_t results belong to the caller (json_decref).
  */
@@ -23,12 +24,19 @@
 
 #include "../util/hb_error.h"
 
+/* PRAGMA user_version of the database this build writes. */
 #define STORE_SCHEMA_VERSION 1
+/* "json_version" of store_run_json(); raised when a stable field changes
+ * meaning or goes away (adding fields does not raise it). */
+#define STORE_JSON_VERSION 1
 
 typedef struct store store;
 
 /* Opens (creating the file and its parent folder if needed) and migrates the
- * schema. A database from a newer hilbench gives HB_ERR_UNSUPPORTED. */
+ * schema. A database from a newer hilbench gives HB_ERR_UNSUPPORTED and is
+ * left untouched; a file that is not a database gives HB_ERR_FORMAT.
+ * *out is NULL on failure. One handle per thread: a handle must not be used
+ * by two threads at once (open one each; they may share the file). */
 hb_status store_open(const char *path, store **out);
 void store_close(store *s);
 
@@ -42,22 +50,29 @@ typedef struct {
     const char *command;      /* the command line, for provenance; may be NULL */
 } store_run_info;
 
-/* Creates a run with status "running" and a new globally unique id. */
+/* Creates a run with status "running", the current UTC time as "started"
+ * and a new random uuid. board, host, version and timing_unit are required;
+ * counter_hz > 0, repeat >= 1, warmup >= 0, else HB_ERR_ARG. *run_id is the
+ * local id (> 0), 0 on failure. */
 hb_status store_run_begin(store *s, const store_run_info *info, int64_t *run_id);
-/* status: "ok", "failed" or "interrupted"; error may be NULL. */
+/* Sets status ("ok", "failed" or "interrupted"), error (may be NULL) and
+ * "finished" (now). HB_ERR_NOT_FOUND if there is no such run. */
 hb_status store_run_finish(store *s, int64_t run_id, const char *status,
                            const char *error);
-/* Resolves a user's run reference: a number (the local id) or a prefix of
- * the uuid (at least 4 characters). HB_ERR_NOT_FOUND names the reference. */
+/* Resolves a user's run reference: all digits is the local id; otherwise a
+ * prefix of the uuid (hex digits and dashes, at least 4 hex digits, any
+ * case). HB_ERR_NOT_FOUND if nothing matches, HB_ERR_ARG if the reference is
+ * malformed or several uuids match; the message names the reference.
+ * *run_id is 0 on failure. */
 hb_status store_run_find(store *s, const char *ref, int64_t *run_id);
 
 typedef struct {
     int index;
-    const char *op;            /* "FULLY_CONNECTED" */
-    const char *input_shapes;  /* e.g. "1x16,16x16,16" */
-    const char *output_shapes;
-    const char *input_dtypes;  /* e.g. "int8,int8,int32" */
-    const char *output_dtypes;
+    const char *op;            /* "FULLY_CONNECTED"; required */
+    const char *input_shapes;  /* e.g. "1x16,16x16,16"; NULL stores null */
+    const char *output_shapes; /* NULL stores null */
+    const char *input_dtypes;  /* e.g. "int8,int8,int32"; NULL stores null */
+    const char *output_dtypes; /* NULL stores null */
     uint64_t macs;
     uint64_t param_bytes;
 } store_layer;
@@ -71,13 +86,15 @@ typedef struct {
     int n_layers;
 } store_variant_info;
 
-/* Adds a variant and its layers to a run, in one transaction. */
+/* Adds a variant and its layers to a run, in one transaction: an unknown run
+ * or a layer index given twice (HB_ERR_ARG) stores nothing. *variant_id is
+ * 0 on failure. */
 hb_status store_variant_add(store *s, int64_t run_id,
                             const store_variant_info *v, int64_t *variant_id);
 
 typedef struct {
     int vector_index;          /* 0-based position in the run's vector list */
-    const char *vector;        /* file name, or "random-<i>" */
+    const char *vector;        /* file name, or "random-<i>"; required */
     uint64_t cycles;           /* median of the repeats, board ticks */
     double latency_us;
     const void *output;        /* raw output bytes (all outputs, in order) */
@@ -85,12 +102,15 @@ typedef struct {
     int repeats;
     const uint64_t *repeat_cycles; /* repeats entries: each repeat's total */
     int n_layers;              /* 0 when layers were not timed */
-    const uint64_t *layer_cycles;  /* n_layers entries: median per layer */
+    const uint64_t *layer_cycles;  /* n_layers entries: median per layer;
+                                    * entry i is the variant's layer i */
 } store_inference;
 
 /* Stores one vector's results (inference, repeats, layer timings) in one
- * transaction. Adding the same (variant, vector_index) twice is refused with
- * HB_ERR_ARG and changes nothing. */
+ * transaction. Adding the same (variant, vector_index) twice, a variant that
+ * is not in run_id, or a layer timing for a layer the variant does not have
+ * is refused with HB_ERR_ARG and changes nothing. Board ticks above
+ * INT64_MAX are refused (HB_ERR_ARG); latency_us must be finite. */
 hb_status store_inference_add(store *s, int64_t run_id, int64_t variant_id,
                               const store_inference *inf);
 
@@ -98,21 +118,26 @@ typedef struct {
     uint64_t arena_bytes;          /* planned arena */
     uint64_t stack_bytes;          /* stack high-water during invokes */
     uint64_t model_bytes;          /* blob bytes on the board */
-    uint64_t firmware_flash_bytes; /* 0 if unknown */
-    uint64_t firmware_ram_bytes;   /* 0 if unknown */
+    uint64_t firmware_flash_bytes; /* 0 if unknown: stored as null */
+    uint64_t firmware_ram_bytes;   /* 0 if unknown: stored as null */
 } store_memory;
 
-/* Sets (inserts or replaces) a variant's memory row. */
+/* Sets (inserts or replaces) a variant's memory row. HB_ERR_ARG if run_id
+ * has no such variant. */
 hb_status store_memory_set(store *s, int64_t run_id, int64_t variant_id,
                            const store_memory *m);
 
-/* All runs, newest first: a JSON array of run objects (the "run" object of
- * store_run_json) with an extra "variants" count. */
+/* All runs, newest first (by "started", then id): a JSON array of run
+ * objects (the "run" object of store_run_json) with two extra counts,
+ * "variants" and "inferences". *out is NULL on failure. */
 hb_status store_runs_json(store *s, json_t **out);
 /* One run as the documented JSON contract (docs/schema.md):
- * {"run": {...}, "variants": [{recipe, model_sha256, blob_bytes,
- *  arena_bytes, stack_bytes, inferences: [{vector, cycles, latency_us,
- *  output_hex, ...}], layers: [{index, op, macs, cycles_median, ...}]}]} */
+ * {"json_version": 1, "run": {...}, "variants": [{recipe, model_sha256,
+ *  blob_bytes, arena_bytes, stack_bytes, inferences: [{vector, cycles,
+ *  latency_us, output_hex, ...}], layers: [{index, op, macs, cycles_median,
+ *  ...}]}]}. cycles_median is the lower median over vectors. Read in one
+ * transaction (one consistent snapshot). HB_ERR_NOT_FOUND if there is no
+ * such run; *out is NULL on failure. */
 hb_status store_run_json(store *s, int64_t run_id, json_t **out);
 
 #endif
