@@ -173,7 +173,8 @@ static const corruption corruptions[] = {
     {"zero scale", 1, 0, NN_BT_SCALE, 4, 0, NN_WHY_QUANT},
     {"channel scales out of blob", 1, 1, NN_BT_SCALE, 4, 0x7ffffff0u, NN_WHY_QUANT},
     {"unknown opcode", 2, 0, 0, 1, 250, NN_WHY_OP_CODE},
-    {"too few inputs", 2, 0, 1, 1, 1, NN_WHY_OP_IO},
+    {"no outputs", 2, 0, 2, 1, 0, NN_WHY_OP_IO},
+    {"fewer inputs: output slot now a constant", 2, 0, 1, 1, 2, NN_WHY_OP_CONST},
     {"too few words", 2, 0, 3, 1, 2, NN_WHY_OP_PARAMS},
     {"op tensor out of range", 2, 1, 4, 2, 999, NN_WHY_OP_TENSOR},
 };

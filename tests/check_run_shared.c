@@ -35,10 +35,11 @@ static char *hex_of(const uint8_t *b, size_t n)
 START_TEST(run_hello_world_int8_goldens)
 {
     const char *shared = hbt_shared_dir();
-    const char *gold = hbt_path("%s/goldens/hello_world_int8", shared);
-    const char *dir = hbt_tmpdir("gold");
-    const char *vecs = hbt_path("%s/vectors", dir);
-    const char *db = hbt_path("%s/g.db", dir);
+    char gold[1024], dir[900], vecs[1024], db[1024];
+    snprintf(gold, sizeof(gold), "%s/goldens/hello_world_int8", shared);
+    snprintf(dir, sizeof(dir), "%s", hbt_tmpdir("gold"));
+    snprintf(vecs, sizeof(vecs), "%s/vectors", dir);
+    snprintf(db, sizeof(db), "%s/g.db", dir);
     mkdir(vecs, 0777);
     for (int k = 0; k < 4; k++) {
         size_t n;
@@ -85,10 +86,12 @@ END_TEST
 static void infer_case(const char *model, int is_float)
 {
     const char *shared = hbt_shared_dir();
-    const char *gold = hbt_path("%s/goldens/%s", shared, model);
-    const char *dir = hbt_tmpdir("infer");
+    char gold[1024], dir[900];
+    snprintf(gold, sizeof(gold), "%s/goldens/%s", shared, model);
+    snprintf(dir, sizeof(dir), "%s", hbt_tmpdir("infer"));
     for (int k = 0; k < 4; k++) {
-        const char *outp = hbt_path("%s/out_%d.bin", dir, k);
+        char outp[1100];
+        snprintf(outp, sizeof(outp), "%s/out_%d.bin", dir, k);
         char *out = NULL;
         const char *args[] = {"infer", hbt_path("%s/models/%s.tflite", shared, model),
                               "--input", hbt_path("%s/input_%d.bin", gold, k),
@@ -96,7 +99,7 @@ static void infer_case(const char *model, int is_float)
         int rc = hb(&out, args);
         ck_assert_msg(rc == 0, "%s", out);
         free(out);
-        size_t n_got, n_want;
+        size_t n_got = 0, n_want = 0;
         uint8_t *got = hbt_read_file(outp, &n_got);
         uint8_t *want = hbt_read_file(hbt_path("%s/output_%d.bin", gold, k), &n_want);
         ck_assert_int_eq(n_got, n_want);
