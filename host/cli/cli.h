@@ -71,11 +71,12 @@ void cli_print_run(FILE *f, json_t *run);
 hb_status cmd_boards(const cli_args *a);
 hb_status cmd_ports(const cli_args *a);
 hb_status cmd_infer(const cli_args *a);
+hb_status cmd_inspect(const cli_args *a);
 hb_status cmd_run(const cli_args *a);
 hb_status cmd_runs(const cli_args *a);
 hb_status cmd_show(const cli_args *a);
 
-extern const cli_option cli_opts_boards[], cli_opts_ports[], cli_opts_infer[],
+extern const cli_option cli_opts_boards[], cli_opts_ports[], cli_opts_infer[], cli_opts_inspect[],
     cli_opts_run[], cli_opts_runs[], cli_opts_show[];
 
 #define CLI_DEFAULT_DB "results/hilbench.db"

@@ -20,6 +20,10 @@ static const cli_command commands[] = {
      "Run one inference on the host with the engine the stub runs; raw little-endian\n"
      "tensor bytes in and out.",
      cli_opts_infer, cmd_infer},
+    {"inspect", "MODEL", 1, 1,
+     "Show each layer (op, shapes, dtypes, MACs, parameter bytes), the blob size and\n"
+     "the planned arena.",
+     cli_opts_inspect, cmd_inspect},
     {"run", NULL, 0, 0,
      "Benchmark a model on a board: upload it, stream the vectors, time every layer,\n"
      "record everything in the database and print a summary.",
