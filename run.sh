@@ -10,7 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake pkg-config libserialport-dev libsqlite3-dev libinih-dev
-          check gnuplot-nox libjansson-dev libssl-dev)
+          check gnuplot-nox libjansson-dev libssl-dev
+          # the board firmware and the emulated board (qemu-mps2-an386)
+          gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
 
 install_missing() {
     local missing=()

@@ -314,6 +314,12 @@ uint64_t graph_op_macs(const graph *g, int i)
     switch (o->op) {
     case NN_OP_FULLY_CONNECTED:
         return w->rank == 2 ? n * (uint64_t)w->dims[1] : 0;
+    case NN_OP_CONV_2D: /* filter [C_OUT, KH, KW, C_F] */
+        return w->rank == 4 ? n * (uint64_t)w->dims[1] * (uint64_t)w->dims[2] *
+                                  (uint64_t)w->dims[3]
+                            : 0;
+    case NN_OP_DEPTHWISE_CONV_2D: /* filter [1, KH, KW, C_OUT] */
+        return w->rank == 4 ? n * (uint64_t)w->dims[1] * (uint64_t)w->dims[2] : 0;
     default:
         return 0;
     }

@@ -14,6 +14,16 @@ typedef hb_status (*lower_fn)(const graph *g, int i, lower_op *lo);
 
 static const lower_fn lower_table[NN_OP_COUNT] = {
     [NN_OP_FULLY_CONNECTED] = lower_fully_connected,
+    [NN_OP_ADD] = lower_add,
+    [NN_OP_RESHAPE] = lower_reshape,
+    [NN_OP_SOFTMAX] = lower_softmax,
+    [NN_OP_LOGISTIC] = lower_logistic,
+    [NN_OP_QUANTIZE] = lower_quantize,
+    [NN_OP_DEQUANTIZE] = lower_dequantize,
+    [NN_OP_CONV_2D] = lower_conv_2d,
+    [NN_OP_DEPTHWISE_CONV_2D] = lower_depthwise_conv_2d,
+    [NN_OP_AVERAGE_POOL_2D] = lower_pool_2d,
+    [NN_OP_MAX_POOL_2D] = lower_pool_2d,
 };
 
 hb_status lower_refuse(const graph *g, int i, const char *fmt, ...)

@@ -63,5 +63,16 @@ hb_status lower_refuse(const graph *g, int i, const char *fmt, ...)
 
 /* Per-op lowering functions (lower_<family>.c). */
 hb_status lower_fully_connected(const graph *g, int i, lower_op *lo);
+/* lower_misc.c: ADD, RESHAPE, SOFTMAX, LOGISTIC, QUANTIZE, DEQUANTIZE. */
+hb_status lower_add(const graph *g, int i, lower_op *lo);
+hb_status lower_reshape(const graph *g, int i, lower_op *lo);
+hb_status lower_softmax(const graph *g, int i, lower_op *lo);
+hb_status lower_logistic(const graph *g, int i, lower_op *lo);
+hb_status lower_quantize(const graph *g, int i, lower_op *lo);
+hb_status lower_dequantize(const graph *g, int i, lower_op *lo);
+/* lower_conv.c: convolutions and pools (AVERAGE_POOL_2D, MAX_POOL_2D). */
+hb_status lower_conv_2d(const graph *g, int i, lower_op *lo);
+hb_status lower_depthwise_conv_2d(const graph *g, int i, lower_op *lo);
+hb_status lower_pool_2d(const graph *g, int i, lower_op *lo);
 
 #endif

@@ -126,7 +126,7 @@ hb_status device_open(const board_profile *b, const char *blob_path, device **ou
         goto cleanup;
     client_set_watchdog(d->client, watchdog, d);
     if ((st = client_hello(d->client, HELLO_TIMEOUT_MS, &d->hello)) != HB_OK) {
-        if (st == HB_ERR_TIMEOUT && device_check_alive(d) != HB_OK)
+        if ((st == HB_ERR_TIMEOUT || st == HB_ERR_BOARD) && device_check_alive(d) != HB_OK)
             st = HB_ERR_BOARD;
         else
             hb_context(st, "board %s", b->name);

@@ -4,6 +4,7 @@
 #include "session.h"
 
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "../../target-stub/engine/nn.h"
 #include "../board/board.h"
+#include "../board/board_elf.h"
 #include "../model/blob.h"
 #include "../model/hostrun.h"
 #include "../model/tflite.h"
@@ -22,6 +24,27 @@
 
 #define say(o, ...) \
     do { if ((o)->progress) (o)->progress((o)->progress_ctx, __VA_ARGS__); } while (0)
+
+#define RECIPE "float" /* the one variant so far: the model as given */
+
+/* A failure on the board, with the variant and vector it hit. A board whose
+ * process died (a crashed emulator closes its link; a faulting firmware
+ * exits) is described by its exit status and the last line it logged,
+ * where a fault handler names the fault and the op; the process gets a
+ * moment to finish exiting first. */
+static hb_status board_failure(device *dev, hb_status st, const char *model,
+                               const char *vector)
+{
+    char msg[1024];
+    snprintf(msg, sizeof(msg), "%s", hb_last_error());
+    for (int k = 0; st == HB_ERR_BOARD && dev->proc && k < 50 &&
+                    board_proc_alive(dev->proc, NULL); k++)
+        poll(NULL, 0, 10);
+    if (device_check_alive(dev) != HB_OK)
+        snprintf(msg, sizeof(msg), "%s", hb_last_error());
+    return hb_fail(st, "variant %s of %s%s%s: %s", RECIPE, model, vector ? ", vector " : "",
+                   vector ? vector : "", msg);
+}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -73,7 +96,7 @@ static hb_status add_variant(store *db, int64_t run_id, const graph *g, const ch
         layers[i] = (store_layer){i, nn_op_name(o->op), text[i][0], text[i][2], text[i][1],
                                   text[i][3], graph_op_macs(g, i), graph_op_param_bytes(g, i)};
     }
-    store_variant_info v = {model, sha, "float", blob_bytes, layers, g->n_ops};
+    store_variant_info v = {model, sha, RECIPE, blob_bytes, layers, g->n_ops};
     st = store_variant_add(db, run_id, &v, variant_id);
 cleanup:
     free(layers);
@@ -261,16 +284,20 @@ hb_status session_run(const session_options *o, session_result *res)
         goto cleanup;
 
     say(o, "uploading %zu byte model blob", blob_len);
-    if ((st = client_load(dev->client, blob, blob_len, &mi)) != HB_OK)
+    if ((st = client_load(dev->client, blob, blob_len, &mi)) != HB_OK) {
+        st = board_failure(dev, st, o->model_path, NULL);
         goto cleanup;
+    }
 
     for (int v = 0; v < vs.n; v++) {
         store_inference inf = {0};
         client_invoke_info ii;
         say(o, "vector %d/%d: %s", v + 1, vs.n, vs.names[v]);
         if ((st = run_vector(o, dev, g, vs.data[v], board_out, slots, tmp,
-                             &inf, layer_med, repeat_cycles, &ii)) != HB_OK)
+                             &inf, layer_med, repeat_cycles, &ii)) != HB_OK) {
+            st = board_failure(dev, st, o->model_path, vs.names[v]);
             goto cleanup;
+        }
         if (ii.stack_bytes > stack_max)
             stack_max = ii.stack_bytes;
         if ((st = host_reference(ref, g, vs.data[v], ref_out)) != HB_OK)
@@ -285,7 +312,13 @@ hb_status session_run(const session_options *o, session_result *res)
             goto cleanup;
         res->vectors++;
     }
-    store_memory mem = {nn_model_arena_bytes(hostrun_model(ref)), stack_max, blob_len, 0, 0};
+    /* The firmware's own footprint, when its image is a 32-bit ELF file
+     * (a host program, like the native stub, is not). */
+    uint64_t fw_flash = 0, fw_ram = 0;
+    if (board->image && board_elf_footprint(board->image, &fw_flash, &fw_ram) == HB_ERR_FORMAT)
+        say(o, "firmware footprint unknown: %s", hb_last_error());
+    store_memory mem = {nn_model_arena_bytes(hostrun_model(ref)), stack_max, blob_len,
+                        fw_flash, fw_ram};
     if ((st = store_memory_set(db, run_id, variant_id, &mem)) != HB_OK)
         goto cleanup;
 

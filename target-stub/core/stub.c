@@ -44,6 +44,11 @@ static struct {
 
 static uint32_t slots[STUB_TIMING_SLOTS];
 
+volatile int32_t stub_current_op = STUB_OP_NONE;
+/* The request being served, for stub_fault(). */
+static volatile int serving;
+static uint8_t serving_seq;
+
 /* Layer hooks: the counter is read as late as possible before the op and
  * as early as possible after it. */
 static uint32_t layer_start;
@@ -52,7 +57,7 @@ static uint32_t *layer_slots;
 static void hook_before(void *ctx, uint16_t op)
 {
     (void)ctx;
-    (void)op;
+    stub_current_op = op;
     layer_start = port_counter();
 }
 
@@ -64,6 +69,15 @@ static void hook_after(void *ctx, uint16_t op)
 }
 
 static const nn_hooks layer_hooks = {hook_before, hook_after, 0};
+
+/* Untimed runs only note the op, for a fault handler. */
+static void hook_track(void *ctx, uint16_t op)
+{
+    (void)ctx;
+    stub_current_op = op;
+}
+
+static const nn_hooks track_hooks = {hook_track, 0, 0};
 
 /* Calibrates the two timing overheads reported by HELLO; min of several
  * tries, since interrupts and caches only ever add time. */
@@ -89,6 +103,7 @@ static void measure_overheads(void)
     }
     S.read_overhead = best_read;
     S.hook_overhead = best_hook;
+    stub_current_op = STUB_OP_NONE;
 }
 
 /* Stack painting. Not inlined: its own frame must sit above the paint. */
@@ -289,17 +304,19 @@ static int do_invoke(proto_rd *r, uint8_t *out, int cap)
     stack_paint();
     for (uint16_t k = 0; k < warmup; k++) {
         restore_inputs();
-        nn_model_invoke(&S.model, S.arena, S.arena_capacity, 0, 0);
+        nn_model_invoke(&S.model, S.arena, S.arena_capacity, &track_hooks, 0);
     }
     for (uint16_t k = 0; k < repeat; k++) {
         uint32_t *row = slots + (uint32_t)k * stride;
         restore_inputs();
         layer_slots = row + 1;
+        stub_current_op = STUB_OP_UNKNOWN;
         uint32_t t0 = port_counter();
         nn_model_invoke(&S.model, S.arena, S.arena_capacity,
                         layers ? &layer_hooks : 0, 0);
         row[0] = port_counter() - t0;
     }
+    stub_current_op = STUB_OP_NONE;
     S.slots_used = (uint32_t)repeat * stride;
     proto_wr w;
     proto_wr_init(&w, out, (size_t)cap);
@@ -364,16 +381,84 @@ static void respond(const proto_frame *f)
     uint8_t type;
 
     proto_rd_init(&r, f->payload, f->len);
+    serving_seq = f->seq;
+    serving = 1;
     if (f->type < sizeof(handlers) / sizeof(handlers[0]) && handlers[f->type])
         n = handlers[f->type](&r, payload, (int)sizeof(payload));
     else
         n = error_payload(payload, (int)sizeof(payload), PROTO_E_UNKNOWN_TYPE, 0, f->type);
+    serving = 0;
     type = n < 0 ? PROTO_ERROR : (uint8_t)(f->type | PROTO_RESPONSE);
     tx_len = (int)proto_frame_encode(type, f->seq, payload, (size_t)(n < 0 ? -n : n),
                                      tx_buf, sizeof(tx_buf));
     last_type = f->type;
     last_seq = f->seq;
     have_last = 1;
+}
+
+/* Faults ------------------------------------------------------------------- */
+
+static size_t put_text(char *out, size_t at, size_t cap, const char *s)
+{
+    while (*s && at + 1 < cap)
+        out[at++] = *s++;
+    return at;
+}
+
+static size_t put_dec(char *out, size_t at, size_t cap, uint32_t v)
+{
+    char d[11];
+    int n = 0;
+    do
+        d[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n > 0 && at + 1 < cap)
+        out[at++] = d[--n];
+    return at;
+}
+
+void stub_fault(const char *what, uint32_t status, char *line, int line_cap)
+{
+    /* Own buffers: the fault may have hit in the middle of an encode. */
+    static char text[160];
+    static uint8_t body[16 + sizeof(text)];
+    static uint8_t frame[1 + PROTO_ENCODED_MAX(16 + sizeof(text))];
+    int32_t op = stub_current_op;
+    size_t n = put_text(text, 0, sizeof(text), what ? what : "fault");
+    if (op >= 0 && S.loaded && op < nn_model_op_count(&S.model)) {
+        n = put_text(text, n, sizeof(text), " in op ");
+        n = put_dec(text, n, sizeof(text), (uint32_t)op);
+        n = put_text(text, n, sizeof(text), " (");
+        n = put_text(text, n, sizeof(text),
+                     nn_op_name(nn_model_op_code(&S.model, (uint16_t)op)));
+        n = put_text(text, n, sizeof(text), ")");
+    } else if (op == STUB_OP_UNKNOWN) {
+        n = put_text(text, n, sizeof(text), " while running the model");
+    } else {
+        op = -1;
+    }
+    text[n] = '\0';
+    for (int k = 0; line && k < line_cap; k++)
+        if ((line[k] = text[k]) == '\0' || k == line_cap - 1) {
+            line[k] = '\0';
+            break;
+        }
+    if (!serving)
+        return;
+    proto_wr w;
+    proto_wr_init(&w, body, sizeof(body));
+    proto_put_u16(&w, PROTO_E_FAULT);
+    proto_put_u8(&w, 0);
+    proto_put_u8(&w, 0);
+    proto_put_u32(&w, (uint32_t)op);
+    proto_put_u32(&w, 0xFFFFFFFFu);
+    proto_put_u32(&w, status);
+    proto_put_bytes(&w, text, n);
+    /* A leading 0x00 ends any frame the fault cut short. */
+    frame[0] = 0;
+    size_t len = proto_frame_encode(PROTO_ERROR, serving_seq, body, w.len, frame + 1,
+                                    sizeof(frame) - 1);
+    port_write(frame, (int)len + 1);
 }
 
 void stub_run(void)

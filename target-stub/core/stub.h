@@ -23,4 +23,19 @@
 /* Serves requests until the port's link closes (port_read() < 0). */
 void stub_run(void);
 
+/* Faults ------------------------------------------------------------------
+ * The op the engine is running: its index in execution order, or one of
+ * these. Written by the core only; a port's fault handler reads it. */
+#define STUB_OP_NONE (-1)    /* not running a model */
+#define STUB_OP_UNKNOWN (-2) /* running one timed without layer hooks */
+extern volatile int32_t stub_current_op;
+
+/* For a port's fault handler, which never returns to the core. If a request
+ * is being served, answers it with an ERROR response PROTO_E_FAULT (op =
+ * stub_current_op or -1, arg = status, text = what followed by where:
+ * "in op 3 (CONV_2D)") written with port_write(). Also writes that text,
+ * NUL-ended, into line[0..line_cap) when line is not NULL, for the port's
+ * own log. Uses only its own buffers: safe whatever the core was doing. */
+void stub_fault(const char *what, uint32_t status, char *line, int line_cap);
+
 #endif

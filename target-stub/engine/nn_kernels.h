@@ -53,4 +53,185 @@ void nn_k_fc_hybrid(const nn_k_fc_dims *d, float act_min, float act_max,
                     const float *scales, int scale_stride, int32_t weights_zp,
                     const float *bias, float *output);
 
+/* CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D ---------------
+ * Tensors are NHWC. Output (y, x), tap (ky, kx) reads input row
+ * y * stride.h - padding.h + ky * dilation.h, and the column likewise. Taps
+ * outside the image are skipped: zeros for a convolution, left out of a
+ * pool (an average divides by the taps inside). */
+typedef struct {
+    int n, h, w, c;
+} nn_k_dims;
+
+typedef struct {
+    int h, w;
+} nn_k_hw;
+
+typedef struct {
+    nn_k_hw stride;   /* >= 1 */
+    nn_k_hw padding;  /* >= 0: rows / columns before the image */
+    nn_k_hw dilation; /* >= 1; pools ignore it */
+    nn_k_hw filter;   /* pool window; convolutions take it from the filter */
+} nn_k_window;
+
+typedef struct {
+    int32_t input_offset;  /* -input zero point, [-127, 128] */
+    int32_t output_offset; /* output zero point, [-128, 127] */
+    int32_t act_min, act_max;
+} nn_k_conv_s8_params;
+
+/* Hybrid weights: w_real = scales[c * stride] * (w - zero_point), c the
+ * output channel; stride 1 per channel, 0 per tensor. */
+typedef struct {
+    const float *scales;
+    int stride;
+    int32_t zero_point;
+} nn_k_dequant;
+
+/* input [N, H, W, C_IN], filter [C_OUT, KH, KW, C_F] with groups =
+ * C_IN / C_F: output channel o reads input channels g * C_F .. + C_F - 1,
+ * g = o / (C_OUT / groups). bias [C_OUT] or NULL, output [N, OH, OW, C_OUT].
+ * int8: |sum of products| + |bias| must fit in int32 (the op checks it). */
+void nn_k_conv_s8(const nn_k_window *win, const nn_k_conv_s8_params *p,
+                  const nn_k_requant *rq, const nn_k_dims *in_d,
+                  const int8_t *input, const nn_k_dims *f_d,
+                  const int8_t *filter, const int32_t *bias,
+                  const nn_k_dims *out_d, int8_t *output);
+void nn_k_conv_f32(const nn_k_window *win, float act_min, float act_max,
+                   const nn_k_dims *in_d, const float *input,
+                   const nn_k_dims *f_d, const float *filter,
+                   const float *bias, const nn_k_dims *out_d, float *output);
+void nn_k_conv_hybrid(const nn_k_window *win, float act_min, float act_max,
+                      const nn_k_dequant *dq, const nn_k_dims *in_d,
+                      const float *input, const nn_k_dims *f_d,
+                      const int8_t *filter, const float *bias,
+                      const nn_k_dims *out_d, float *output);
+
+/* Depthwise: filter [1, KH, KW, C_OUT] with C_OUT = C_IN x m; output
+ * channel o reads input channel o / m. Other arguments as above. */
+void nn_k_dw_conv_s8(const nn_k_window *win, const nn_k_conv_s8_params *p,
+                     const nn_k_requant *rq, const nn_k_dims *in_d,
+                     const int8_t *input, const nn_k_dims *f_d,
+                     const int8_t *filter, const int32_t *bias,
+                     const nn_k_dims *out_d, int8_t *output);
+void nn_k_dw_conv_f32(const nn_k_window *win, float act_min, float act_max,
+                      const nn_k_dims *in_d, const float *input,
+                      const nn_k_dims *f_d, const float *filter,
+                      const float *bias, const nn_k_dims *out_d,
+                      float *output);
+void nn_k_dw_conv_hybrid(const nn_k_window *win, float act_min,
+                         float act_max, const nn_k_dequant *dq,
+                         const nn_k_dims *in_d, const float *input,
+                         const nn_k_dims *f_d, const int8_t *filter,
+                         const float *bias, const nn_k_dims *out_d,
+                         float *output);
+
+/* Pools: input [N, H, W, C], output [N, OH, OW, C], window win->filter;
+ * every window must overlap the image. int8 input and output share their
+ * quantisation; the average rounds half away from zero. */
+void nn_k_avg_pool_s8(const nn_k_window *win, int32_t act_min,
+                      int32_t act_max, const nn_k_dims *in_d,
+                      const int8_t *input, const nn_k_dims *out_d,
+                      int8_t *output);
+void nn_k_avg_pool_f32(const nn_k_window *win, float act_min, float act_max,
+                       const nn_k_dims *in_d, const float *input,
+                       const nn_k_dims *out_d, float *output);
+void nn_k_max_pool_s8(const nn_k_window *win, int32_t act_min,
+                      int32_t act_max, const nn_k_dims *in_d,
+                      const int8_t *input, const nn_k_dims *out_d,
+                      int8_t *output);
+void nn_k_max_pool_f32(const nn_k_window *win, float act_min, float act_max,
+                       const nn_k_dims *in_d, const float *input,
+                       const nn_k_dims *out_d, float *output);
+
+/* ADD, QUANTIZE, DEQUANTIZE, LOGISTIC, SOFTMAX --------------------------- */
+#define NN_K_BCAST_RANK 6
+
+/* The walk of out = f(a, b) under numpy broadcasting, with unit dimensions
+ * dropped and neighbours that broadcast alike merged: shape[0..rank) is the
+ * output extent of each merged dimension, outermost first; stride_a and
+ * stride_b are each input's element step along it, 0 where that input
+ * repeats. The innermost strides are 0 or 1. */
+typedef struct {
+    int rank; /* 1..NN_K_BCAST_RANK */
+    int32_t shape[NN_K_BCAST_RANK];
+    int32_t stride_a[NN_K_BCAST_RANK];
+    int32_t stride_b[NN_K_BCAST_RANK];
+} nn_k_bcast;
+
+/* Builds the walk for inputs a, b and output out (dims outermost first,
+ * ranks 0..6, aligned at the last dimension). Returns 1, or 0 when a and b
+ * do not broadcast to exactly out's shape (leading 1s aside). */
+int nn_k_bcast_init(nn_k_bcast *w, const int32_t *a_dims, int a_rank,
+                    const int32_t *b_dims, int b_rank, const int32_t *out_dims,
+                    int out_rank);
+
+typedef struct {
+    int32_t a_offset, b_offset; /* -input zero points, [-127, 128] */
+    int32_t out_offset;         /* output zero point, [-128, 127] */
+    int32_t left_shift;         /* [0, 20]: headroom before scaling */
+    int32_t a_mult, a_shift;    /* Q31 multipliers, shifts in [-31, 0] */
+    int32_t b_mult, b_shift;
+    int32_t out_mult, out_shift;
+    int32_t act_min, act_max;   /* [-128, 127] */
+} nn_k_add_s8_params;
+
+/* a, b and out laid out as the shapes given to nn_k_bcast_init. */
+void nn_k_add_s8(const nn_k_bcast *w, const nn_k_add_s8_params *p,
+                 const int8_t *a, const int8_t *b, int8_t *out);
+void nn_k_add_f32(const nn_k_bcast *w, float act_min, float act_max,
+                  const float *a, const float *b, float *out);
+
+/* real = scale x (q - zero_point); scale finite and > 0. */
+typedef struct {
+    float scale;
+    int32_t zero_point; /* within the int type's range */
+} nn_k_affine;
+
+typedef struct {
+    int32_t in_zero_point, out_zero_point; /* [-128, 127] */
+    int32_t mult, shift; /* in_scale / out_scale; shift in [-31, 23] */
+} nn_k_requantize_params;
+
+/* Elementwise over count values: float -> int (round half away from zero,
+ * saturate; NaN gives the lowest code), int8 -> int8, int -> float. */
+void nn_k_quantize_s8(const nn_k_affine *q, int count, const float *in,
+                      int8_t *out);
+void nn_k_quantize_s16(const nn_k_affine *q, int count, const float *in,
+                       int16_t *out);
+void nn_k_requantize_s8(const nn_k_requantize_params *p, int count,
+                        const int8_t *in, int8_t *out);
+void nn_k_dequantize_s8(const nn_k_affine *q, int count, const int8_t *in,
+                        float *out);
+void nn_k_dequantize_s16(const nn_k_affine *q, int count, const int16_t *in,
+                         float *out);
+
+/* int8 logistic; output scale 1/256, zero point -128. */
+typedef struct {
+    int32_t in_zero_point; /* [-128, 127] */
+    int32_t mult, shift;   /* input_scale x 2^27 as Q31 and shift [0, 31] */
+    int32_t radius;        /* >= 0, <= 15 x 2^27 >> shift */
+} nn_k_logistic_s8_params;
+
+void nn_k_logistic_s8(const nn_k_logistic_s8_params *p, int count,
+                      const int8_t *in, int8_t *out);
+void nn_k_logistic_f32(int count, const float *in, float *out);
+
+/* Softmax over the last dimension: input and output [rows, depth]. */
+typedef struct {
+    int rows, depth;
+} nn_k_softmax_dims;
+
+/* int8; output scale 1/256, zero point -128. */
+typedef struct {
+    int32_t mult;     /* beta x input_scale x 2^26 as Q31, > 0 */
+    int32_t shift;    /* left shift, [0, 31] */
+    int32_t diff_min; /* <= 0, >= -(31 x 2^26 >> shift) */
+} nn_k_softmax_s8_params;
+
+void nn_k_softmax_s8(const nn_k_softmax_dims *d,
+                     const nn_k_softmax_s8_params *p, const int8_t *in,
+                     int8_t *out);
+void nn_k_softmax_f32(const nn_k_softmax_dims *d, float beta, const float *in,
+                      float *out);
+
 #endif

@@ -40,8 +40,18 @@ typedef struct {
 /* The ops built into this engine, a subset of NN_OP_LIST in any order.
  * An op of the format that is not listed here is refused at open with
  * NN_WHY_OP_MISSING, and HELLO does not announce it. */
-#define NN_ENGINE_OPS(X) \
-    X(FULLY_CONNECTED, fully_connected)
+#define NN_ENGINE_OPS(X)                    \
+    X(FULLY_CONNECTED, fully_connected)     \
+    X(ADD, add)                             \
+    X(RESHAPE, reshape)                     \
+    X(SOFTMAX, softmax)                     \
+    X(QUANTIZE, quantize)                   \
+    X(DEQUANTIZE, dequantize)               \
+    X(LOGISTIC, logistic)                   \
+    X(CONV_2D, conv_2d)                     \
+    X(DEPTHWISE_CONV_2D, depthwise_conv_2d) \
+    X(AVERAGE_POOL_2D, average_pool_2d)     \
+    X(MAX_POOL_2D, max_pool_2d)
 
 /* Declarations of every built-in op's functions, generated from the list. */
 #define NN_X_(e, n)                                                    \

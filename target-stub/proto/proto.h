@@ -97,7 +97,8 @@ enum { PROTO_INVOKE_LAYERS = 0x01 };
     X(ARENA, 8, "model needs more arena than the board has")      \
     X(RANGE, 9, "index or offset out of range")                   \
     X(TIMING, 10, "timing buffer too small for repeat x layers")  \
-    X(VERSION, 11, "protocol version not supported")
+    X(VERSION, 11, "protocol version not supported")              \
+    X(FAULT, 12, "the board's CPU faulted")
 
 enum {
 #define PROTO_X_(e, n, s) PROTO_E_##e = n,

@@ -1,0 +1,78 @@
+/*
+ * nn_math.c: float32 exp and rounding without libm.
+ *
+ * nn_expf reduces x = k ln2 + r with |r| <= ln2 / 2 (Cody-Waite: ln2 split
+ * into a head with trailing zero bits, so k * head is exact for every k in
+ * range, and a tail), evaluates e^r as 1 + (r + r^2 q(r)) with q the Taylor
+ * series to r^5 / 7! (truncation error below 6e-9, a tenth of an ulp), and
+ * scales by 2^k through the exponent bits. Adding the 1 last keeps the
+ * rounding error of the polynomial below the final rounding.
+ */
+#include "nn_math.h"
+
+static float from_bits(uint32_t u)
+{
+    union { uint32_t u; float f; } v;
+    v.u = u;
+    return v.f;
+}
+
+/* 2^e for e in [-126, 127], built from the exponent field. */
+static float pow2i(int32_t e)
+{
+    return from_bits((uint32_t)(e + 127) << 23);
+}
+
+float nn_expf(float x)
+{
+    const float log2e = 1.44269504088896341f;
+    const float ln2_hi = 0.693145751953125f;        /* 0x3f317200 */
+    const float ln2_lo = 1.42860682030941723212e-6f; /* ln2 - ln2_hi */
+
+    if (x != x)
+        return x + x;                /* NaN */
+    if (x > 88.72283172607421875f)   /* largest x whose e^x is finite */
+        return from_bits(0x7f800000u);
+    if (x < -103.972084045410156f)   /* e^x below half the least subnormal */
+        return 0.0f;
+
+    float t = x * log2e;
+    int32_t k = (int32_t)(t + (t < 0.0f ? -0.5f : 0.5f));
+    float kf = (float)k;
+    float r = (x - kf * ln2_hi) - kf * ln2_lo;
+
+    float q = 1.0f / 5040.0f;
+    q = q * r + 1.0f / 720.0f;
+    q = q * r + 1.0f / 120.0f;
+    q = q * r + 1.0f / 24.0f;
+    q = q * r + 1.0f / 6.0f;
+    q = q * r + 0.5f;
+    float p = 1.0f + (r + r * r * q);
+
+    if (k > 127)
+        return p * pow2i(127) * 2.0f;
+    if (k < -126)                    /* subnormal result: one rounding, last */
+        return p * pow2i(k + 64) * pow2i(-64);
+    return p * pow2i(k);
+}
+
+float nn_roundf(float x)
+{
+    float a = x < 0.0f ? -x : x;
+    if (!(a < 8388608.0f))           /* 2^23: already integral, inf or NaN */
+        return x;
+    float t = (float)(int32_t)a;     /* truncation; a - t is exact */
+    if (a - t >= 0.5f)
+        t += 1.0f;
+    return x < 0.0f ? -t : t;
+}
+
+int32_t nn_round_sat(float x, int32_t lo, int32_t hi)
+{
+    if (!(x >= (float)lo))           /* also NaN */
+        return lo;
+    if (x >= (float)hi)
+        return hi;
+    int32_t v = (int32_t)nn_roundf(x);
+    return v < lo ? lo : (v > hi ? hi : v);
+}
