@@ -70,6 +70,8 @@ static const op_case cases[] = {
     DW("dw s8 multiplier 2 stride 2 relu", S8, 1, 7, 7, 3, 3, 3, 2, 0, 2, 2, 1, 1, SAME, RELU, 1, 1, 0),
     DW("dw s8 dilation 2 relu6", S8, 1, 8, 8, 2, 3, 3, 1, 0, 1, 1, 2, 2, SAME, RELU6, 1, 1, 0),
     DW("dw s8 dilation 3 empty windows", S8, 1, 2, 5, 3, 2, 2, 1, 0, 1, 1, 3, 3, SAME, NONE, 1, 1, 0),
+    DW("dw s8 one channel multiplier 4", S8, 1, 6, 6, 1, 3, 3, 4, 0, 1, 1, 1, 1, SAME, NONE, 1, 1, 0),
+    DW("dw f32 one channel multiplier 3", F32, 1, 5, 6, 1, 3, 2, 3, 0, 1, 1, 1, 1, VALID, NONE, 0, 1, 0),
     DW("dw s8 relu_n1_to_1 no bias", S8, 2, 5, 5, 3, 2, 2, 3, 0, 1, 1, 1, 1, SAME, N1, 1, 0, 0),
     DW("dw hybrid multiplier 2 per-channel", HYB, 1, 6, 6, 2, 3, 3, 2, 0, 1, 1, 1, 1, SAME, NONE, 1, 1, 2),
     DW("dw hybrid per-tensor relu6", HYB, 1, 5, 6, 3, 3, 3, 1, 0, 1, 1, 1, 1, SAME, RELU6, 0, 1, 0),
