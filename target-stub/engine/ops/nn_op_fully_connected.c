@@ -77,6 +77,26 @@ nn_status nn_op_fully_connected_check(const nn_op_view *op, nn_error *err)
         if (lo < -128 || hi > 127 || lo > hi || in_off < -127 || in_off > 128 ||
             w_off < -127 || w_off > 128 || out_off < -128 || out_off > 127)
             return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
+        /* The int32 accumulator must not overflow (undefined behaviour in
+         * C): every term is at most 255 x 255, and the bias, a constant,
+         * is checked value by value. */
+        int64_t worst = (int64_t)d.depth * 255 * 255;
+        if (b.count) {
+            if (!b.is_const)
+                return nn_op_fail(op, err, NN_WHY_OP_PARAMS, nn_op_input_index(op, BIAS));
+            nn_op_input(op, BIAS, NULL, &b);
+            int64_t big = 0;
+            for (uint32_t u = 0; u < b.count; u++) {
+                int64_t v = ((const int32_t *)b.data)[u];
+                if (v < 0)
+                    v = -v;
+                if (v > big)
+                    big = v;
+            }
+            worst += big;
+        }
+        if (worst > INT32_MAX)
+            return nn_op_fail(op, err, NN_WHY_OP_SHAPE, nn_op_input_index(op, WEIGHTS));
         uint32_t ch = nn_op_word(op, NN_FC_CH_OFF);
         if (ch) {
             const uint8_t *a = nn_op_blob_array(op, ch, 2u * (uint32_t)d.units);
@@ -94,6 +114,8 @@ nn_status nn_op_fully_connected_check(const nn_op_view *op, nn_error *err)
         if (!(lo <= hi))
             return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
         if (k == FC_HYBRID) {
+            if (w.zero_point < -128 || w.zero_point > 127)
+                return nn_op_fail(op, err, NN_WHY_QUANT, nn_op_input_index(op, WEIGHTS));
             if (w.quant == NN_QUANT_CHANNEL &&
                 (w.axis != 0 || w.channels != (uint32_t)d.units))
                 return nn_op_fail(op, err, NN_WHY_QUANT, nn_op_input_index(op, WEIGHTS));
