@@ -36,6 +36,7 @@ typedef enum {
     K_U64,     /* uint64_t within [min, max] */
     K_UNIT,    /* char *, one of words[] */
     K_TYPE,    /* board_link_type, index into words[] */
+    K_PLACE,   /* int, index into words[] (model placement) */
     K_ARGV,    /* char **, a command template */
     K_IMAGE,   /* char *, resolved to a path */
     K_VIDPID   /* char *, "vvvv:pppp" */
@@ -46,15 +47,16 @@ typedef struct {
     key_kind kind;
     size_t offset;            /* of the field in board_profile */
     long long def, min, max;  /* K_INT, K_U64 */
-    const char *const *words; /* K_UNIT, K_TYPE */
+    const char *const *words; /* K_UNIT, K_TYPE, K_PLACE */
     int required;
     int link_only;            /* -1, or the only link type it applies to */
 } board_key;
 
 static const char *const unit_words[] = {"cycles", "instructions", "ns", NULL};
 static const char *const type_words[] = {"pty", "serial", "socket", NULL};
+static const char *const place_words[] = {"link", "flash", NULL};
 static const char *const sections[] = {"board", "firmware", "flash", "launch",
-                                       "reset", "link", NULL};
+                                       "reset", "link", "model", NULL};
 
 #define F(field) offsetof(board_profile, field)
 #define DAY_MS 86400000LL
@@ -79,6 +81,7 @@ static const board_key keys[] = {
     {"link", "timeout_ms", K_INT, F(timeout_ms), 2000, 1, DAY_MS, NULL, 0, -1},
     {"link", "invoke_timeout_ms", K_INT, F(invoke_timeout_ms), 60000, 1, DAY_MS, NULL, 0, -1},
     {"link", "retries", K_INT, F(retries), 5, 0, 100, NULL, 0, -1},
+    {"model", "placement", K_PLACE, F(model_in_flash), 0, 0, 0, place_words, 0, -1},
 };
 #define N_KEYS ((int)(sizeof(keys) / sizeof(keys[0])))
 
@@ -292,6 +295,8 @@ static const char *placeholder_problem(const board_profile *b, unsigned used)
         return "{socket} is only set when [link] type = socket";
     if ((used & BOARD_PH_PORT) && b->link_type != BOARD_LINK_SERIAL)
         return "{port} is only set when [link] type = serial";
+    if ((used & BOARD_PH_BLOB) && !b->model_in_flash)
+        return "{blob} is only set when [model] placement = flash";
     return NULL;
 }
 
@@ -355,10 +360,13 @@ static hb_status convert(load_state *s, board_profile *b, int k,
     }
     case K_UNIT:
     case K_TYPE:
+    case K_PLACE:
         for (int i = 0; key->words[i]; i++)
             if (strcmp(key->words[i], text) == 0) {
                 if (key->kind == K_TYPE) {
                     *(board_link_type *)field = (board_link_type)i;
+                } else if (key->kind == K_PLACE) {
+                    *(int *)field = i;
                 } else if (!(*(char **)field = strdup(text))) {
                     return fail_at(s, line, HB_ERR_MEM, "out of memory");
                 }
@@ -367,8 +375,9 @@ static hb_status convert(load_state *s, board_profile *b, int k,
         return fail_at(s, line, HB_ERR_FORMAT,
                        "[%s] %s: '%s' is not one of %s", key->section,
                        key->name, text,
-                       key->kind == K_TYPE ? "pty, serial, socket"
-                                           : "cycles, instructions, ns");
+                       key->kind == K_TYPE    ? "pty, serial, socket"
+                       : key->kind == K_PLACE ? "link, flash"
+                                              : "cycles, instructions, ns");
     case K_IMAGE:
         if (!text[0])
             return HB_OK;
@@ -408,7 +417,7 @@ void board_free(board_profile *b)
         if (keys[k].kind == K_ARGV)
             board_argv_free(*(char ***)field);
         else if (keys[k].kind != K_INT && keys[k].kind != K_U64 &&
-                 keys[k].kind != K_TYPE)
+                 keys[k].kind != K_TYPE && keys[k].kind != K_PLACE)
             free(*(char **)field);
     }
     free(b->path);
@@ -470,7 +479,8 @@ hb_status board_load(const char *path, const char *firmware_dir,
     /* The link type first: other keys are checked against it. */
     for (int pass = 0; pass < 2; pass++)
         for (int k = 0; k < N_KEYS; k++) {
-            if (!s.text[k] || (keys[k].kind == K_TYPE) != (pass == 0))
+            if (!s.text[k] ||
+                (keys[k].kind == K_TYPE || keys[k].kind == K_PLACE) != (pass == 0))
                 continue;
             if (keys[k].link_only >= 0 && (int)b->link_type != keys[k].link_only) {
                 st = fail_at(&s, s.key_line[k], HB_ERR_FORMAT,
@@ -495,6 +505,19 @@ hb_status board_load(const char *path, const char *firmware_dir,
             st = fail_at(&s, s.key_line[k], HB_ERR_FORMAT,
                          "[link] path: '%s' may only use the placeholder "
                          "{socket}", b->socket_path);
+            goto cleanup;
+        }
+    }
+    if (b->model_in_flash) {
+        unsigned used = 0, more = 0;
+        if (b->flash_argv)
+            board_argv_uses(b->flash_argv, &used);
+        if (b->launch_argv)
+            board_argv_uses(b->launch_argv, &more);
+        if (!((used | more) & BOARD_PH_BLOB)) {
+            st = fail_at(&s, s.key_line[find_key("model", "placement")], HB_ERR_FORMAT,
+                         "[model] placement = flash needs {blob} in the [flash] or "
+                         "[launch] command");
             goto cleanup;
         }
     }

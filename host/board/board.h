@@ -29,6 +29,11 @@
  *                      path the host chooses; the only placeholder here)
  *              timeout_ms (default 2000): per-request response time-out;
  *              invoke_timeout_ms (default 60000); retries (default 5)
+ *   [model]    placement = link (default: the blob is uploaded over the
+ *              link into the board's RAM) | flash (the [flash] or [launch]
+ *              command places the blob file {blob} where the stub's
+ *              firmware reserves a flash region; the stub runs it in place,
+ *              so models bigger than RAM run)
  *
  * Comments start a line with ';' or '#', or follow " ;" on a line. A line
  * that starts with a blank continues the command above it (libinih reads
@@ -80,6 +85,9 @@ typedef struct {
     int timeout_ms;
     int invoke_timeout_ms;
     int retries;
+    int model_in_flash;    /* [model] placement = flash: the blob is placed by
+                              the flash or launch command ({blob}) and the
+                              stub runs it from there */
 } board_profile;
 
 /* Reads one profile. firmware_dir resolves a bare image name (may be NULL).

@@ -43,6 +43,7 @@ static const char *type_name(uint8_t t)
     case PROTO_INVOKE: return "INVOKE";
     case PROTO_READ_TIMING: return "READ_TIMING";
     case PROTO_READ_OUTPUT: return "READ_OUTPUT";
+    case PROTO_LOAD_FLASH: return "LOAD_FLASH";
     }
     return "request";
 }
@@ -245,15 +246,27 @@ hb_status client_hello(client *c, int timeout_ms, client_hello_info *info)
         return hb_fail(HB_ERR_UNSUPPORTED, "board speaks protocol version %u, hilbench %u",
                        info->version, PROTO_VERSION);
     memcpy(info->name, name, name_len > 64 ? 64 : name_len);
+    /* Optional trailer; stubs that predate it send nothing (0). */
+    info->flash_capacity = proto_rd_left(&r) >= 4 ? proto_get_u32(&r) : 0;
     c->max_payload = info->max_payload; /* u16: never above HOST_MAX_PAYLOAD */
     return HB_OK;
+}
+
+static hb_status model_info(client *c, client_model_info *info)
+{
+    proto_rd r;
+    proto_rd_init(&r, c->resp, c->resp_len);
+    info->arena_bytes = proto_get_u32(&r);
+    info->ops = proto_get_u16(&r);
+    info->inputs = proto_get_u16(&r);
+    info->outputs = proto_get_u16(&r);
+    return r.short_read ? hb_fail(HB_ERR_BOARD, "malformed model response") : HB_OK;
 }
 
 hb_status client_load(client *c, const uint8_t *blob, size_t len, client_model_info *info)
 {
     uint8_t *p = malloc(c->max_payload);
     proto_wr w;
-    proto_rd r;
     hb_status st;
 
     if (!p)
@@ -274,16 +287,24 @@ hb_status client_load(client *c, const uint8_t *blob, size_t len, client_model_i
     }
     if ((st = request(c, PROTO_LOAD_END, NULL, 0, c->timeout_ms)) != HB_OK)
         goto cleanup;
-    proto_rd_init(&r, c->resp, c->resp_len);
-    info->arena_bytes = proto_get_u32(&r);
-    info->ops = proto_get_u16(&r);
-    info->inputs = proto_get_u16(&r);
-    info->outputs = proto_get_u16(&r);
-    if (r.short_read)
-        st = hb_fail(HB_ERR_BOARD, "malformed LOAD_END response");
+    st = model_info(c, info);
 cleanup:
     free(p);
     return st;
+}
+
+hb_status client_load_flash(client *c, const uint8_t *blob, size_t len,
+                            client_model_info *info)
+{
+    uint8_t p[8];
+    proto_wr w;
+    hb_status st;
+    proto_wr_init(&w, p, sizeof(p));
+    proto_put_u32(&w, (uint32_t)len);
+    proto_put_u32(&w, proto_crc32(0, blob, len));
+    if ((st = request(c, PROTO_LOAD_FLASH, p, w.len, c->timeout_ms)) != HB_OK)
+        return st;
+    return model_info(c, info);
 }
 
 hb_status client_set_input(client *c, int input, const uint8_t *data, size_t len)

@@ -31,6 +31,7 @@ typedef struct {
     uint32_t model_capacity, arena_capacity, timing_capacity;
     uint32_t ops, dtypes;     /* bitmaps */
     uint32_t read_overhead, hook_overhead;
+    uint32_t flash_capacity;  /* flash model region bytes, 0 if none */
     char name[65];
 } client_hello_info;
 
@@ -63,6 +64,10 @@ hb_status client_hello(client *c, int timeout_ms, client_hello_info *info);
 /* LOAD_BEGIN, LOAD_CHUNK..., LOAD_END. */
 hb_status client_load(client *c, const uint8_t *blob, size_t len,
                       client_model_info *info);
+/* LOAD_FLASH: the blob (the same bytes, for its size and CRC) was placed
+ * in the stub's flash model region before it started. */
+hb_status client_load_flash(client *c, const uint8_t *blob, size_t len,
+                            client_model_info *info);
 hb_status client_set_input(client *c, int input, const uint8_t *data, size_t len);
 hb_status client_invoke(client *c, int repeat, int warmup, int layers,
                         int timeout_ms, client_invoke_info *info);

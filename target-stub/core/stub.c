@@ -44,6 +44,13 @@ static struct {
 
 static uint32_t slots[STUB_TIMING_SLOTS];
 
+/* Ports without a flash model region need not define port_flash_model(). */
+__attribute__((weak)) const uint8_t *port_flash_model(uint32_t *capacity)
+{
+    *capacity = 0;
+    return 0;
+}
+
 volatile int32_t stub_current_op = STUB_OP_NONE;
 /* The request being served, for stub_fault(). */
 static volatile int serving;
@@ -177,6 +184,9 @@ static int do_hello(proto_rd *r, uint8_t *out, int cap)
     proto_put_u32(&w, S.hook_overhead);
     proto_put_u8(&w, (uint8_t)name_len);
     proto_put_bytes(&w, name, name_len);
+    uint32_t flash_bytes = 0;
+    port_flash_model(&flash_bytes);
+    proto_put_u32(&w, flash_bytes);
     return (int)w.len;
 }
 
@@ -213,27 +223,25 @@ static int do_load_chunk(proto_rd *r, uint8_t *out, int cap)
     return (int)w.len;
 }
 
-static int do_load_end(proto_rd *r, uint8_t *out, int cap)
+/* Checks and opens the blob at `blob` (in the model buffer after an
+ * upload, or in the flash model region), then stages the inputs in the
+ * model buffer from offset `stage`. */
+static int open_blob(const uint8_t *blob, uint32_t bytes, uint32_t crc, uint32_t stage,
+                     uint8_t *out, int cap)
 {
     nn_error e;
-    if (proto_rd_left(r))
-        FAIL(PROTO_E_BAD_LENGTH);
-    if (S.received != S.expect_bytes || S.expect_bytes == 0)
-        return error_payload(out, cap, PROTO_E_SEQUENCE, 0, S.received);
-    if (proto_crc32(0, S.buf, S.expect_bytes) != S.expect_crc)
+    if (proto_crc32(0, blob, bytes) != crc)
         FAIL(PROTO_E_BLOB_CRC);
     /* The blob's own CRC guards a blob that was stored, not just sent. */
-    uint32_t blob_bytes = S.expect_bytes >= NN_BLOB_HEADER_BYTES
-                              ? nn_rd_u32(S.buf + NN_BH_BLOB_BYTES) : 0;
-    if (blob_bytes >= NN_BLOB_HEADER_BYTES && blob_bytes <= S.expect_bytes &&
-        proto_crc32(0, S.buf + 16, blob_bytes - 16) != nn_rd_u32(S.buf + NN_BH_CRC))
+    uint32_t blob_bytes = bytes >= NN_BLOB_HEADER_BYTES ? nn_rd_u32(blob + NN_BH_BLOB_BYTES) : 0;
+    if (blob_bytes >= NN_BLOB_HEADER_BYTES && blob_bytes <= bytes &&
+        proto_crc32(0, blob + 16, blob_bytes - 16) != nn_rd_u32(blob + NN_BH_CRC))
         FAIL(PROTO_E_BLOB_CRC);
-    if (nn_model_open(&S.model, S.buf, S.expect_bytes, &e) != NN_OK)
+    if (nn_model_open(&S.model, blob, bytes, &e) != NN_OK)
         return error_payload(out, cap, PROTO_E_MODEL, &e, 0);
     if (nn_model_arena_bytes(&S.model) > S.arena_capacity)
         return error_payload(out, cap, PROTO_E_ARENA, 0, S.arena_capacity);
-    /* Stage space for the inputs after the blob. */
-    uint32_t at = (S.expect_bytes + STAGE_ALIGN - 1) & ~(STAGE_ALIGN - 1);
+    uint32_t at = (stage + STAGE_ALIGN - 1) & ~(STAGE_ALIGN - 1);
     uint16_t n_in = nn_model_input_count(&S.model);
     if (n_in > sizeof(S.stage_off) / sizeof(S.stage_off[0]))
         FAIL(PROTO_E_RANGE);
@@ -255,6 +263,30 @@ static int do_load_end(proto_rd *r, uint8_t *out, int cap)
     proto_put_u16(&w, n_in);
     proto_put_u16(&w, nn_model_output_count(&S.model));
     return (int)w.len;
+}
+
+static int do_load_end(proto_rd *r, uint8_t *out, int cap)
+{
+    if (proto_rd_left(r))
+        FAIL(PROTO_E_BAD_LENGTH);
+    if (S.received != S.expect_bytes || S.expect_bytes == 0)
+        return error_payload(out, cap, PROTO_E_SEQUENCE, 0, S.received);
+    return open_blob(S.buf, S.expect_bytes, S.expect_crc, S.expect_bytes, out, cap);
+}
+
+static int do_load_flash(proto_rd *r, uint8_t *out, int cap)
+{
+    uint32_t bytes = proto_get_u32(r), crc = proto_get_u32(r);
+    uint32_t region_bytes = 0;
+    const uint8_t *region = port_flash_model(&region_bytes);
+    if (r->short_read || proto_rd_left(r))
+        FAIL(PROTO_E_BAD_LENGTH);
+    S.loaded = 0;
+    if (!region || region_bytes == 0)
+        FAIL(PROTO_E_NO_FLASH);
+    if (bytes == 0 || bytes > region_bytes)
+        return error_payload(out, cap, PROTO_E_TOO_BIG, 0, region_bytes);
+    return open_blob(region, bytes, crc, 0, out, cap);
 }
 
 static int do_set_input(proto_rd *r, uint8_t *out, int cap)
@@ -368,6 +400,7 @@ static const handler handlers[] = {
     [PROTO_LOAD_BEGIN] = do_load_begin,
     [PROTO_LOAD_CHUNK] = do_load_chunk,
     [PROTO_LOAD_END] = do_load_end,
+    [PROTO_LOAD_FLASH] = do_load_flash,
     [PROTO_SET_INPUT] = do_set_input,
     [PROTO_INVOKE] = do_invoke,
     [PROTO_READ_TIMING] = do_read_timing,

@@ -33,6 +33,11 @@ uint8_t port_counter_unit(void); /* PROTO_UNIT_* */
  * holds the blob and, after it, the staged input tensors. */
 uint8_t *port_model_buffer(uint32_t *capacity);
 uint8_t *port_arena(uint32_t *capacity);
+/* The flash model region: where the board's flash or launch command places
+ * a model blob before the stub starts (LOAD_FLASH runs it in place). NULL
+ * and *capacity = 0 if the board has none. Optional: the core has a weak
+ * default returning NULL. */
+const uint8_t *port_flash_model(uint32_t *capacity);
 /* The lowest address of the stack the core runs on (the end it grows
  * towards). The core paints from there up to just below its own frame to
  * measure the high-water mark. */

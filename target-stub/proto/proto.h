@@ -45,6 +45,7 @@ enum {
     PROTO_INVOKE = 0x06,
     PROTO_READ_TIMING = 0x07,
     PROTO_READ_OUTPUT = 0x08,
+    PROTO_LOAD_FLASH = 0x09,
     PROTO_RESPONSE = 0x80,
     PROTO_ERROR = 0xFF
 };
@@ -60,13 +61,20 @@ enum {
  *                   u32 read_overhead (ticks between two back-to-back
  *                   counter reads), u32 hook_overhead (ticks one layer's
  *                   before+after hooks add to a whole invoke),
- *                   u8 name_len, name bytes                 (39 + name_len)
+ *                   u8 name_len, name bytes,                (39 + name_len)
+ *                   u32 flash_capacity (bytes of the flash model region,
+ *                   0 if none; absent, meaning 0, from older stubs)
  * LOAD_BEGIN  req:  u32 blob_bytes, u32 blob_crc32   resp: empty
  * LOAD_CHUNK  req:  u32 offset, bytes                resp: u32 received
  *             (chunks arrive in order; offset must equal bytes received)
  * LOAD_END    req:  empty
  *             resp: u32 arena_bytes, u16 ops, u16 inputs, u16 outputs
  *             (the stub checks the CRC of the whole blob, then validates it)
+ * LOAD_FLASH  req:  u32 blob_bytes, u32 blob_crc32
+ *             resp: as LOAD_END. The blob was placed in the stub's flash
+ *             model region before the stub started (by the board's flash
+ *             or launch command); the stub checks its CRC and validates it
+ *             there, and runs it in place.
  * SET_INPUT   req:  u8 input, u32 offset, bytes       resp: empty
  * INVOKE      req:  u16 repeat (>= 1), u16 warmup, u8 flags
  *                   (PROTO_INVOKE_LAYERS: time every layer)
@@ -98,7 +106,8 @@ enum { PROTO_INVOKE_LAYERS = 0x01 };
     X(RANGE, 9, "index or offset out of range")                   \
     X(TIMING, 10, "timing buffer too small for repeat x layers")  \
     X(VERSION, 11, "protocol version not supported")              \
-    X(FAULT, 12, "the board's CPU faulted")
+    X(FAULT, 12, "the board's CPU faulted")                       \
+    X(NO_FLASH, 13, "the board has no flash model region")
 
 enum {
 #define PROTO_X_(e, n, s) PROTO_E_##e = n,

@@ -105,6 +105,7 @@
 
 /* Linker script symbols (mps2-an386.ld) */
 extern uint8_t __stack_limit[], __stack_top[];     /* thread stack (PSP) */
+extern const uint8_t __flash_model_start[], __flash_model_end[]; /* flash model region */
 extern uint8_t __handler_stack_top[];              /* handler stack (MSP) */
 extern uint8_t __data_load[], __data_start[], __data_end[];
 extern uint8_t __bss_start[], __bss_end[];

@@ -266,6 +266,12 @@ uint8_t *port_arena(uint32_t *capacity)
     return arena;
 }
 
+const uint8_t *port_flash_model(uint32_t *capacity)
+{
+    *capacity = (uint32_t)(__flash_model_end - __flash_model_start);
+    return __flash_model_start;
+}
+
 uint8_t *port_stack_limit(void) { return __stack_limit; }
 uint8_t *port_stack_base(void) { return __stack_top; }
 const char *port_board_name(void) { return "qemu-mps2-an386"; }

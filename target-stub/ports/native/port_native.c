@@ -2,7 +2,10 @@
  * port_native.c: the stub as a Linux process serving the protocol on a
  * pseudo-terminal (or any tty) named on the command line:
  *
- *     hilbench-stub-native /dev/pts/7
+ *     hilbench-stub-native /dev/pts/7 [MODEL_BLOB]
+ *
+ * MODEL_BLOB, if given, is mapped read-only as the flash model region
+ * (LOAD_FLASH runs it in place), as a real board's flash would hold it.
  *
  * The counter is CLOCK_MONOTONIC in nanoseconds. The core runs on a thread
  * whose stack is a static buffer, so its high-water mark can be measured by
@@ -15,6 +18,8 @@
 #include <string.h>
 #include <termios.h>
 #include <time.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nn_types.h"
@@ -30,6 +35,8 @@ static _Alignas(NN_ALIGN) uint8_t model_buffer[MODEL_CAPACITY];
 static _Alignas(NN_ALIGN) uint8_t arena[ARENA_CAPACITY];
 static _Alignas(64) uint8_t stack[STACK_BYTES];
 static int fd = -1;
+static const uint8_t *flash_model;
+static uint32_t flash_model_bytes;
 
 int port_read(uint8_t *buf, int cap)
 {
@@ -78,6 +85,12 @@ uint8_t *port_arena(uint32_t *capacity)
     return arena;
 }
 
+const uint8_t *port_flash_model(uint32_t *capacity)
+{
+    *capacity = flash_model_bytes;
+    return flash_model;
+}
+
 uint8_t *port_stack_limit(void) { return stack; }
 uint8_t *port_stack_base(void) { return stack + STACK_BYTES; }
 const char *port_board_name(void) { return "native"; }
@@ -95,9 +108,26 @@ int main(int argc, char **argv)
     pthread_attr_t attr;
     pthread_t thread;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s TTY\n", argv[0]);
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: %s TTY [MODEL_BLOB]\n", argv[0]);
         return 2;
+    }
+    if (argc == 3) {
+        struct stat st;
+        int mfd = open(argv[2], O_RDONLY);
+        if (mfd < 0 || fstat(mfd, &st) != 0 || st.st_size <= 0 || st.st_size > (1 << 30)) {
+            fprintf(stderr, "hilbench-stub-native: model %s: %s\n", argv[2],
+                    mfd < 0 ? strerror(errno) : "empty or too large");
+            return 1;
+        }
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, mfd, 0);
+        close(mfd);
+        if (m == MAP_FAILED) {
+            fprintf(stderr, "hilbench-stub-native: mmap %s: %s\n", argv[2], strerror(errno));
+            return 1;
+        }
+        flash_model = m;
+        flash_model_bytes = (uint32_t)st.st_size;
     }
     fd = open(argv[1], O_RDWR | O_NOCTTY);
     if (fd < 0) {
