@@ -119,6 +119,9 @@ static __attribute__((noinline)) void stack_paint(void)
     volatile uint8_t here = 0;
     uint8_t *lo = port_stack_limit();
     uintptr_t top = (uintptr_t)&here - 256; /* stay clear of this frame */
+    /* Only paint when we really run on the port's stack. */
+    if ((uintptr_t)lo >= top || top > (uintptr_t)port_stack_base())
+        return;
     for (volatile uint8_t *p = lo; (uintptr_t)p < top; p++)
         *p = PAINT;
 }

@@ -4,8 +4,9 @@
  * which QEMU connects to a Unix socket (boards/qemu-mps2-an386.ini).
  *
  * Serial link. Received bytes are taken by the UART0 RX interrupt into a
- * ring buffer; port_read() sleeps in WFI while the ring is empty, so an
- * idle board costs the host no CPU. Writes poll the TX-full flag.
+ * ring buffer (../cortex-m/cm_rx.c); port_read() sleeps in WFI while the
+ * ring is empty, so an idle board costs the host no CPU. Writes poll the
+ * TX-full flag.
  *
  * Counter. QEMU implements no DWT cycle counter, so the count comes from
  * CMSDK timer 0 (32 bits, 25 MHz), extended to 64 bits by its wrap
@@ -37,47 +38,20 @@
  */
 #include <stdint.h>
 
+#include "cm.h"
 #include "mps2.h"
-#include "nn_types.h"
 #include "port.h"
 #include "proto.h"
 #include "stub.h"
 
-#define MODEL_CAPACITY (8u << 20)
-#define ARENA_CAPACITY (8u << 20)
-#define RX_RING_BYTES 4096u /* a power of two above one encoded request */
-
-static _Alignas(NN_ALIGN) uint8_t model_buffer[MODEL_CAPACITY]
-    __attribute__((section(".hb_model")));
-static _Alignas(NN_ALIGN) uint8_t arena[ARENA_CAPACITY]
-    __attribute__((section(".hb_arena")));
-
-_Static_assert(RX_RING_BYTES >= PROTO_ENCODED_MAX(STUB_MAX_PAYLOAD) + 1 &&
-                   (RX_RING_BYTES & (RX_RING_BYTES - 1)) == 0,
-               "the RX ring holds one whole request");
-
 /* Serial link --------------------------------------------------------------- */
-
-static uint8_t rx_ring[RX_RING_BYTES];
-static volatile uint32_t rx_head; /* written by the interrupt only */
-static volatile uint32_t rx_tail; /* written by port_read only */
-static volatile uint32_t rx_dropped; /* bytes lost to a full ring */
 
 void mps2_uart0_rx_isr(void)
 {
     /* Clear first: a byte arriving while we drain raises it again. */
     UART0_INTSTATUS = UART_INT_RX;
-    while (UART0_STATE & UART_STATE_RXFULL) {
-        uint8_t b = (uint8_t)UART0_DATA;
-        uint32_t head = rx_head;
-        if (head - rx_tail < RX_RING_BYTES) {
-            rx_ring[head % RX_RING_BYTES] = b;
-            __asm__ volatile("dmb" ::: "memory");
-            rx_head = head + 1;
-        } else {
-            rx_dropped++; /* the frame fails its CRC; the host retries */
-        }
-    }
+    while (UART0_STATE & UART_STATE_RXFULL)
+        cm_rx_put((uint8_t)UART0_DATA);
 }
 
 static void counter_pause(void);
@@ -85,27 +59,7 @@ static void counter_resume(void);
 
 int port_read(uint8_t *buf, int cap)
 {
-    while (rx_head == rx_tail) {
-        /* With interrupts masked, WFI still wakes on a pending interrupt,
-         * and one that arrives between the test and the WFI is not
-         * missed. */
-        __asm__ volatile("cpsid i" ::: "memory");
-        if (rx_head == rx_tail) {
-            counter_pause();
-            __asm__ volatile("dsb\n\twfi" ::: "memory");
-            __asm__ volatile("cpsie i\n\tisb" ::: "memory"); /* the ISR runs here */
-            counter_resume();
-        } else {
-            __asm__ volatile("cpsie i" ::: "memory");
-        }
-    }
-    int n = 0;
-    uint32_t tail = rx_tail, head = rx_head;
-    __asm__ volatile("dmb" ::: "memory");
-    while (tail != head && n < cap)
-        buf[n++] = rx_ring[tail++ % RX_RING_BYTES];
-    rx_tail = tail;
-    return n;
+    return cm_rx_read(buf, cap, counter_pause, counter_resume);
 }
 
 void port_write(const uint8_t *buf, int len)
@@ -252,50 +206,16 @@ uint8_t port_counter_unit(void)
     return counting_instructions ? PROTO_UNIT_INSTRUCTIONS : PROTO_UNIT_NS;
 }
 
-/* Memory --------------------------------------------------------------------- */
+/* Identity (the memory calls are in ../cortex-m/cm_mem.c) -------------------- */
 
-uint8_t *port_model_buffer(uint32_t *capacity)
-{
-    *capacity = MODEL_CAPACITY;
-    return model_buffer;
-}
-
-uint8_t *port_arena(uint32_t *capacity)
-{
-    *capacity = ARENA_CAPACITY;
-    return arena;
-}
-
-const uint8_t *port_flash_model(uint32_t *capacity)
-{
-    *capacity = (uint32_t)(__flash_model_end - __flash_model_start);
-    return __flash_model_start;
-}
-
-uint8_t *port_stack_limit(void) { return __stack_limit; }
-uint8_t *port_stack_base(void) { return __stack_top; }
 const char *port_board_name(void) { return "qemu-mps2-an386"; }
 
-/* A no-access MPU region of MPS2_STACK_GUARD_BYTES just below the thread
- * stack (reserved address space: QEMU would ignore writes there and read
- * zeros). Large, so that a big stack frame cannot step over it. Privileged
- * code keeps the default memory map everywhere else. */
-static void stack_guard_init(void)
+void cm_board_main(void)
 {
-    MPU_RNR = 0;
-    MPU_RBAR = (uint32_t)(uintptr_t)__stack_limit - MPS2_STACK_GUARD_BYTES;
-    MPU_RASR = MPU_RASR_XN | MPU_RASR_SIZE(MPS2_STACK_GUARD_LOG2) | MPU_RASR_ENABLE;
-    MPU_CTRL = MPU_CTRL_PRIVDEFENA | MPU_CTRL_ENABLE;
-    __asm__ volatile("dsb\n\tisb" ::: "memory");
-}
-
-void mps2_main(void)
-{
-    /* Faults get their own handlers (else all are HardFaults), and an
-     * integer division by zero traps as it would crash a host process. */
-    SCB_SHCSR |= SCB_SHCSR_MEMFAULTENA | SCB_SHCSR_BUSFAULTENA | SCB_SHCSR_USGFAULTENA;
-    SCB_CCR |= SCB_CCR_DIV_0_TRP;
-    stack_guard_init();
+    cm_fault_traps_enable();
+    /* The 16 MiB below SRAM are reserved address space: QEMU would ignore
+     * writes there and read zeros. */
+    cm_stack_guard_init(MPS2_STACK_GUARD_LOG2);
     counter_init();
     uart_init();
     __asm__ volatile("cpsie i" ::: "memory");

@@ -1,6 +1,6 @@
 /*
- * libc.c: the few C library functions the firmware needs, so that no C
- * library is linked. The compiler itself emits calls to memcpy, memmove,
+ * libc.c: the few C library functions the Cortex-M firmware needs, so that
+ * no C library is linked. The compiler itself emits calls to memcpy, memmove,
  * memset and memcmp (struct copies, zeroing), and the core and the engine
  * use them and strlen.
  *
