@@ -13,10 +13,12 @@ PACKAGES=(build-essential cmake pkg-config libserialport-dev libsqlite3-dev libi
           check gnuplot-nox libjansson-dev libssl-dev
           # the board firmware and the emulated board (qemu-mps2-an386)
           gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+# Only the tests need these: clang's libFuzzer for the fuzz smoke run.
+TEST_PACKAGES=(clang libclang-rt-14-dev)
 
-install_missing() {
+install_missing() { # install_missing PACKAGE...
     local missing=()
-    for p in "${PACKAGES[@]}"; do
+    for p in "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
@@ -36,15 +38,17 @@ build() { # build DIR [cmake options...]
 
 case "${1:-}" in
 demo)
-    install_missing
+    install_missing "${PACKAGES[@]}"
     build build
     exec benchmarks/demo.sh build
     ;;
 test)
-    install_missing
+    install_missing "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
     build build-asan -DHB_SANITIZE=ON
-    cd build-asan
-    exec ctest --output-on-failure -j "$(nproc)"
+    (cd build-asan && ctest --output-on-failure -j "$(nproc)")
+    # A short seeded fuzz run of every libFuzzer target (the long run:
+    # tests/fuzz/run.sh 3600).
+    exec tests/fuzz/run.sh 15
     ;;
 *)
     echo "usage: ./run.sh demo | test" >&2
