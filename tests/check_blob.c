@@ -168,7 +168,7 @@ static const corruption corruptions[] = {
     {"arena offset out of arena", 1, 0, NN_BT_OFFSET, 4, 0x7ffffff0u, NN_WHY_TENSOR_BOUNDS},
     {"constant out of blob", 1, 1, NN_BT_OFFSET, 4, 0x7ffffff0u, NN_WHY_TENSOR_BOUNDS},
     {"constant misaligned", 1, 2, NN_BT_OFFSET, 4, 0x41, NN_WHY_TENSOR_ALIGN},
-    {"bad kind", 1, 0, NN_BT_KIND, 1, 9, NN_WHY_TENSOR_BOUNDS},
+    {"bad kind", 1, 0, NN_BT_KIND, 1, 9, NN_WHY_TENSOR_KIND},
     {"bad quant kind", 1, 0, NN_BT_QUANT, 1, 9, NN_WHY_QUANT},
     {"zero scale", 1, 0, NN_BT_SCALE, 4, 0, NN_WHY_QUANT},
     {"channel scales out of blob", 1, 1, NN_BT_SCALE, 4, 0x7ffffff0u, NN_WHY_QUANT},

@@ -743,7 +743,8 @@ static const refusal refusals[] = {
     {"softmax: diff_min > 0", G_SOFTMAX_S8, NN_SOFTMAX_DIFF_MIN, 1, NN_WHY_OP_PARAMS},
     {"softmax: diff_min past radius", G_SOFTMAX_S8, NN_SOFTMAX_DIFF_MIN, 0x80000000u,
      NN_WHY_OP_PARAMS},
-    {"softmax: too few words", G_SOFTMAX_S8, -1, NN_SOFTMAX_WORDS - 1, NN_WHY_OP_PARAMS},
+    /* int8 records may end before the int16 table word. */
+    {"softmax: too few words", G_SOFTMAX_S8, -1, NN_SOFTMAX_LUT - 1, NN_WHY_OP_PARAMS},
     {"softmax: uint8 output", G_SOFTMAX_S8, -2, NN_DT_UINT8, NN_WHY_OP_DTYPE},
     {"logistic: radius past Q4", G_LOGISTIC_S8, NN_LOGISTIC_RADIUS, 0x7fffffffu, NN_WHY_OP_PARAMS},
     {"logistic: radius < 0", G_LOGISTIC_S8, NN_LOGISTIC_RADIUS, (uint32_t)-1, NN_WHY_OP_PARAMS},

@@ -142,13 +142,17 @@ START_TEST(test_no_bias_zero_channel)
 }
 END_TEST
 
-/* Every op without a rule is refused, named, before anything else. */
+/* An op whose form its rule does not know is refused, named. */
+static const int malformed_ops[] = {NN_OP_FULLY_CONNECTED, NN_OP_CONV_2D,
+                                    NN_OP_DEPTHWISE_CONV_2D, NN_OP_ADD};
+
 START_TEST(test_unsupported_op)
 {
-    int op = _i;
+    int op = malformed_ops[_i];
     graph *g = NULL, *q = (graph *)1;
     int32_t d[2] = {1, 4};
     int in = 0, out = 1;
+    static const float rmin[2] = {-1.0f, -1.0f}, rmax[2] = {1.0f, 1.0f};
     ck_assert_int_eq(graph_new(&g), HB_OK);
     ck_assert_int_eq(graph_add_tensor(g, "in", NN_DT_FLOAT32, 2, d, NULL, 0,
                                       NULL), HB_OK);
@@ -156,17 +160,11 @@ START_TEST(test_unsupported_op)
                                       NULL), HB_OK);
     ck_assert_int_eq(graph_add_op(g, op, 1, &in, 1, &out, NULL, NULL), HB_OK);
     ck_assert_int_eq(graph_set_io(g, 1, &in, 1, &out), HB_OK);
-    ck_assert_int_eq(compress_quantize_int8_ranges(g, NULL, RMIN, RMAX, &q),
+    ck_assert_int_eq(compress_quantize_int8_ranges(g, NULL, rmin, rmax, &q),
                      HB_ERR_UNSUPPORTED);
     ck_assert_ptr_null(q);
     ck_assert_ptr_nonnull(strstr(hb_last_error(), nn_op_name(op)));
     ck_assert_ptr_nonnull(strstr(hb_last_error(), "op 0"));
-    float x = 1.0f;
-    const float *v = &x;
-    q = (graph *)1;
-    ck_assert_int_eq(compress_quantize_int8(g, NULL, &v, 1, &q), HB_ERR_UNSUPPORTED);
-    ck_assert_ptr_null(q);
-    ck_assert_ptr_nonnull(strstr(hb_last_error(), nn_op_name(op)));
     graph_free(g);
 }
 END_TEST
@@ -189,8 +187,9 @@ START_TEST(test_refusals)
     /* Quantising twice: the graph is no longer float. */
     ck_assert_int_eq(compress_quantize_int8_ranges(g, NULL, RMIN, RMAX, &q2), HB_OK);
     ck_assert_int_eq(compress_quantize_int8_ranges(q2, NULL, RMIN, RMAX, &q),
-                     HB_ERR_ARG);
+                     HB_ERR_UNSUPPORTED);
     ck_assert_ptr_null(q);
+    ck_assert_ptr_nonnull(strstr(hb_last_error(), "not float"));
     graph_free(q2);
     graph_free(g);
 }
@@ -321,8 +320,8 @@ static Suite *quantize_suite(void)
     tcase_add_test(tc, test_per_channel);
     tcase_add_test(tc, test_per_tensor);
     tcase_add_test(tc, test_no_bias_zero_channel);
-    tcase_add_loop_test(tc, test_unsupported_op, NN_OP_FULLY_CONNECTED + 1,
-                        NN_OP_COUNT);
+    tcase_add_loop_test(tc, test_unsupported_op, 0,
+                        (int)(sizeof(malformed_ops) / sizeof(malformed_ops[0])));
     tcase_add_test(tc, test_refusals);
     tcase_add_loop_test(tc, test_params, 0,
                         (int)(sizeof(param_cases) / sizeof(param_cases[0])));

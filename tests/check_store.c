@@ -208,12 +208,14 @@ START_TEST(test_round_trip)
         " 'host': 'bench-1', 'hilbench_version': '0.1.0', 'status': 'ok',"
         " 'error': null, 'timing_unit': 'cycles', 'counter_hz': 1000000.0,"
         " 'repeat': 3, 'warmup': 1,"
-        " 'command': 'hilbench run --board native model.tflite'},"
+        " 'command': 'hilbench run --board native model.tflite',"
+        " 'reference': null, 'reference_variant_id': null, 'dataset': null,"
+        " 'suite': null, 'task': null},"
         " 'variants': [{'id': 1, 'recipe': 'int8',"
         "  'model_file': 'models/kws.tflite', 'model_sha256': '" SHA "',"
         "  'blob_bytes': 4096, 'arena_bytes': 2048, 'stack_bytes': 512,"
         "  'model_bytes': 4096, 'firmware_flash_bytes': 65536,"
-        "  'firmware_ram_bytes': null,"
+        "  'firmware_ram_bytes': null, 'scores': {},"
         "  'inferences': ["
         "   {'vector': 'vec-0.bin', 'vector_index': 0, 'cycles': 1000,"
         "    'latency_us': 500.25, 'output_hex': '',"
@@ -227,20 +229,20 @@ START_TEST(test_round_trip)
         "   {'index': 0, 'op': 'FULLY_CONNECTED', 'macs': 256, 'param_bytes': 288,"
         "    'input_shapes': '1x16,16x16,16', 'output_shapes': '1x16',"
         "    'input_dtypes': 'int8,int8,int32', 'output_dtypes': 'int8',"
-        "    'cycles_median': 11},"
+        "    'cycles_median': 11, 'snr_db': null, 'snr_ref_layer': null},"
         "   {'index': 1, 'op': 'RELU', 'macs': 0, 'param_bytes': 0,"
         "    'input_shapes': '1x16', 'output_shapes': '1x16',"
         "    'input_dtypes': 'int8', 'output_dtypes': 'int8',"
-        "    'cycles_median': 200},"
+        "    'cycles_median': 200, 'snr_db': null, 'snr_ref_layer': null},"
         "   {'index': 2, 'op': 'SOFTMAX', 'macs': 16, 'param_bytes': 0,"
         "    'input_shapes': null, 'output_shapes': null,"
         "    'input_dtypes': null, 'output_dtypes': null,"
-        "    'cycles_median': 30}]},"
+        "    'cycles_median': 30, 'snr_db': null, 'snr_ref_layer': null}]},"
         " {'id': 2, 'recipe': 'float',"
         "  'model_file': 'models/kws.tflite', 'model_sha256': '" SHA "',"
         "  'blob_bytes': 8192, 'arena_bytes': null, 'stack_bytes': null,"
         "  'model_bytes': null, 'firmware_flash_bytes': null,"
-        "  'firmware_ram_bytes': null,"
+        "  'firmware_ram_bytes': null, 'scores': {},"
         "  'inferences': ["
         "   {'vector': 'vec-0.bin', 'vector_index': 0, 'cycles': 500,"
         "    'latency_us': 250.25, 'output_hex': '', 'repeat_cycles': []},"
@@ -254,15 +256,15 @@ START_TEST(test_round_trip)
         "   {'index': 0, 'op': 'FULLY_CONNECTED', 'macs': 256, 'param_bytes': 288,"
         "    'input_shapes': '1x16,16x16,16', 'output_shapes': '1x16',"
         "    'input_dtypes': 'int8,int8,int32', 'output_dtypes': 'int8',"
-        "    'cycles_median': 3},"
+        "    'cycles_median': 3, 'snr_db': null, 'snr_ref_layer': null},"
         "   {'index': 1, 'op': 'RELU', 'macs': 0, 'param_bytes': 0,"
         "    'input_shapes': '1x16', 'output_shapes': '1x16',"
         "    'input_dtypes': 'int8', 'output_dtypes': 'int8',"
-        "    'cycles_median': 20},"
+        "    'cycles_median': 20, 'snr_db': null, 'snr_ref_layer': null},"
         "   {'index': 2, 'op': 'SOFTMAX', 'macs': 16, 'param_bytes': 0,"
         "    'input_shapes': null, 'output_shapes': null,"
         "    'input_dtypes': null, 'output_dtypes': null,"
-        "    'cycles_median': null}]}]}");
+        "    'cycles_median': null, 'snr_db': null, 'snr_ref_layer': null}]}]}");
     json_decref(j);
 
     /* The list: newest first, with counts. */
@@ -270,7 +272,7 @@ START_TEST(test_round_trip)
     ck_assert_int_eq(store_runs_json(s, &j), HB_OK);
     ck_assert_uint_eq(json_array_size(j), 2);
     json_t *first = json_array_get(j, 0), *second = json_array_get(j, 1);
-    ck_assert_uint_eq(json_object_size(first), 16);
+    ck_assert_uint_eq(json_object_size(first), 21);
     ck_assert_int_eq(jint(first, "id"), run2);
     ck_assert_str_eq(jstr(first, "status"), "running");
     jnull(first, "finished");
@@ -378,14 +380,15 @@ static const struct {
     const char *what;
     store_run_info info;
 } bad_runs[] = {
-    {"no board", {NULL, "h", "v", "cycles", 1e6, 1, 0, NULL}},
-    {"no host", {"b", NULL, "v", "cycles", 1e6, 1, 0, NULL}},
-    {"no version", {"b", "h", NULL, "cycles", 1e6, 1, 0, NULL}},
-    {"bad unit", {"b", "h", "v", "seconds", 1e6, 1, 0, NULL}},
-    {"no unit", {"b", "h", "v", NULL, 1e6, 1, 0, NULL}},
-    {"zero hz", {"b", "h", "v", "ns", 0, 1, 0, NULL}},
-    {"zero repeat", {"b", "h", "v", "ns", 1e9, 0, 0, NULL}},
-    {"negative warmup", {"b", "h", "v", "instructions", 1e6, 1, -1, NULL}},
+    {"no board", {NULL, "h", "v", "cycles", 1e6, 1, 0, NULL, NULL, NULL, NULL, NULL}},
+    {"no host", {"b", NULL, "v", "cycles", 1e6, 1, 0, NULL, NULL, NULL, NULL, NULL}},
+    {"no version", {"b", "h", NULL, "cycles", 1e6, 1, 0, NULL, NULL, NULL, NULL, NULL}},
+    {"bad unit", {"b", "h", "v", "seconds", 1e6, 1, 0, NULL, NULL, NULL, NULL, NULL}},
+    {"no unit", {"b", "h", "v", NULL, 1e6, 1, 0, NULL, NULL, NULL, NULL, NULL}},
+    {"zero hz", {"b", "h", "v", "ns", 0, 1, 0, NULL, NULL, NULL, NULL, NULL}},
+    {"zero repeat", {"b", "h", "v", "ns", 1e9, 0, 0, NULL, NULL, NULL, NULL, NULL}},
+    {"negative warmup", {"b", "h", "v", "instructions", 1e6, 1, -1, NULL, NULL, NULL, NULL, NULL}},
+    {"bad task", {"b", "h", "v", "ns", 1e6, 1, 0, NULL, NULL, NULL, NULL, "segmentation"}},
 };
 
 START_TEST(test_bad_run_info)
@@ -412,14 +415,14 @@ START_TEST(test_newer_version_refused)
 
     ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     store_close(s);
-    sql_int(path, "PRAGMA user_version = 2");
+    sql_int(path, "PRAGMA user_version = 3");
     s = (store *)&s;
     ck_assert_int_eq(store_open(path, &s), HB_ERR_UNSUPPORTED);
     ck_assert_ptr_null(s);
     ck_assert_ptr_nonnull(strstr(hb_last_error(), path));
+    ck_assert_ptr_nonnull(strstr(hb_last_error(), "version 3"));
     ck_assert_ptr_nonnull(strstr(hb_last_error(), "version 2"));
-    ck_assert_ptr_nonnull(strstr(hb_last_error(), "version 1"));
-    ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 2);
+    ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 3);
 
     /* Not a database at all. */
     const char *junk = hbt_path("%s.junk", path);

@@ -21,6 +21,7 @@ typedef struct {
     const char *arg;    /* "NAME", or NULL for a flag */
     const char *help;
     int repeatable;     /* may be given more than once */
+    char short_name;    /* 'o': also spelt -o; 0: none */
 } cli_option;
 
 typedef struct cli_args cli_args;
@@ -69,6 +70,7 @@ void cli_print_run(FILE *f, json_t *run);
 
 /* Commands. */
 hb_status cmd_boards(const cli_args *a);
+hb_status cmd_compress(const cli_args *a);
 hb_status cmd_ports(const cli_args *a);
 hb_status cmd_infer(const cli_args *a);
 hb_status cmd_inspect(const cli_args *a);
@@ -76,6 +78,7 @@ hb_status cmd_run(const cli_args *a);
 hb_status cmd_runs(const cli_args *a);
 hb_status cmd_show(const cli_args *a);
 
+extern const cli_option cli_opts_compress[];
 extern const cli_option cli_opts_boards[], cli_opts_ports[], cli_opts_infer[], cli_opts_inspect[],
     cli_opts_run[], cli_opts_runs[], cli_opts_show[];
 

@@ -23,8 +23,11 @@ void cli_usage(const cli_command *cmd, FILE *f)
         return;
     fprintf(f, "\noptions:\n");
     for (const cli_option *o = cmd->options; o->name; o++) {
-        char left[64];
-        snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        char left[64], flag[8] = "";
+        if (o->short_name)
+            snprintf(flag, sizeof(flag), "-%c, ", o->short_name);
+        snprintf(left, sizeof(left), "%s--%s%s%s", flag, o->name, o->arg ? " " : "",
+                 o->arg ? o->arg : "");
         fprintf(f, "  %-22s %s%s\n", left, o->help, o->repeatable ? " (repeatable)" : "");
     }
     fprintf(f, "  %-22s %s\n", "--help", "show this help");
@@ -73,15 +76,17 @@ hb_status cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a, 
             *help = 1;
             return HB_OK;
         }
-        if (strncmp(s, "--", 2) != 0)
+        int k, is_short = strncmp(s, "--", 2) != 0;
+        const char *name = s + 2, *eq = is_short ? NULL : strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        for (k = 0; k < n; k++)
+            if (is_short ? s[2] == '\0' && cmd->options[k].short_name == s[1]
+                         : strlen(cmd->options[k].name) == len &&
+                               !strncmp(cmd->options[k].name, name, len))
+                break;
+        if (k == n && is_short)
             return hb_fail(HB_ERR_ARG, "%s: unknown option %s (see hilbench %s --help)",
                            cmd->name, s, cmd->name);
-        const char *name = s + 2, *eq = strchr(name, '=');
-        size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        int k;
-        for (k = 0; k < n; k++)
-            if (strlen(cmd->options[k].name) == len && !strncmp(cmd->options[k].name, name, len))
-                break;
         if (k == n)
             return hb_fail(HB_ERR_ARG, "%s: unknown option --%.*s (see hilbench %s --help)",
                            cmd->name, (int)len, name, cmd->name);

@@ -8,7 +8,7 @@
 #include "util/hb_file.h"
 
 const cli_option cli_opts_boards[] = {
-    {"boards", "DIR", "also read board profiles from DIR", 1},
+    {"boards", "DIR", "also read board profiles from DIR", 1, 0},
     {0},
 };
 

@@ -10,9 +10,9 @@
 #include "model/tflite.h"
 
 const cli_option cli_opts_inspect[] = {
-    {"variant", "RECIPE", "inspect a variant of the model (today: float, the model as given)", 0},
+    {"variant", "RECIPE", "inspect a variant of the model (today: float, the model as given)", 0, 0},
     {"json", NULL, "print JSON: arena_bytes, blob_bytes, layers[index, op, macs, param_bytes, "
-                   "inputs, outputs]", 0},
+                   "inputs, outputs]", 0, 0},
     {0},
 };
 

@@ -1,27 +1,36 @@
 /*
- * cmd_run.c: `hilbench run`.
+ * cmd_run.c: `hilbench run`: one model, a sweep of variants, on a board.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "session/session.h"
+#include "session/suite.h"
 #include "store/store.h"
 #include "util/hb_file.h"
 
 const cli_option cli_opts_run[] = {
-    {"board", "NAME", "board profile to run on (see hilbench boards)", 0},
-    {"model", "MODEL", "the model (.tflite)", 0},
-    {"vectors", "DIR", "folder of raw input files (*.bin), in name order", 0},
-    {"random", "N", "N random vectors instead (xorshift32, see --seed)", 0},
-    {"seed", "S", "seed of the random vectors (default 1000)", 0},
-    {"repeat", "N", "timed invokes per vector; the median is recorded (default 5)", 0},
-    {"warmup", "N", "untimed invokes before them (default 1)", 0},
-    {"no-layers", NULL, "do not time every layer", 0},
-    {"db", "PATH", "results database (default " CLI_DEFAULT_DB ")", 0},
-    {"boards", "DIR", "also read board profiles from DIR", 1},
-    {"quiet", NULL, "no progress lines", 0},
+    {"board", "NAME", "board profile to run on (see hilbench boards)", 0, 0},
+    {"suite", "FILE", "a benchmark suite (docs/suites.md); options override it", 0, 0},
+    {"model", "MODEL", "the source model (.tflite) the variants are made from", 0, 0},
+    {"variant", "RECIPE", "a variant: float, int8, file:PATH, ... (default float)", 1, 0},
+    {"reference", "RECIPE", "the variant others are compared with (default: first)", 0, 0},
+    {"calib", "DIR", "calibration vectors for recipes (default: the run's)", 0, 0},
+    {"dataset", "DIR", "dataset: *.bin files and y_labels.csv (MLPerf Tiny layout)", 0, 0},
+    {"vectors", "DIR", "the same as --dataset", 0, 0},
+    {"task", "TASK", "classification, anomaly or regression (default: from labels)", 0, 0},
+    {"random", "N", "N random vectors instead of a dataset (see --seed)", 0, 0},
+    {"seed", "S", "seed of the random vectors (default 1000)", 0, 0},
+    {"repeat", "N", "timed invokes per vector; the median is kept (default 5)", 0, 0},
+    {"warmup", "N", "untimed invokes before them (default 1)", 0, 0},
+    {"no-layers", NULL, "do not time every layer", 0, 0},
+    {"db", "PATH", "results database (default " CLI_DEFAULT_DB ")", 0, 0},
+    {"boards", "DIR", "also read board profiles from DIR", 1, 0},
+    {"quiet", NULL, "no progress lines", 0, 0},
     {0},
 };
 
@@ -36,26 +45,103 @@ static void progress(void *ctx, const char *fmt, ...)
     va_end(ap);
 }
 
+/* ${build} of suites: $HILBENCH_BUILD, else the folder hilbench runs from
+ * (<prefix>/bin/hilbench, whose firmware is in <prefix>/lib/hilbench). */
+static const char *build_dir(char *buf, size_t cap)
+{
+    const char *env = getenv("HILBENCH_BUILD");
+    if (env && env[0])
+        return env;
+    snprintf(buf, cap, "%s", hb_firmware_dir());
+    char *tail = strstr(buf, "/lib/hilbench");
+    if (tail && tail[strlen("/lib/hilbench")] == '\0')
+        *tail = '\0';
+    return buf;
+}
+
+/* Where the vectors come from: the command line first, then the suite. */
+static hb_status pick_vectors(const cli_args *a, const suite *su, session_options *o,
+                              long *random_n)
+{
+    const char *ds = cli_get(a, "dataset"), *vs = cli_get(a, "vectors");
+    hb_status st;
+    if (ds && vs)
+        return hb_fail(HB_ERR_ARG, "run: --dataset and --vectors are the same option: give one");
+    o->dataset_dir = ds ? ds : vs;
+    if (o->dataset_dir && cli_get(a, "random"))
+        return hb_fail(HB_ERR_ARG, "run: give --dataset or --random, not both");
+    long def_random = su && su->random_n ? su->random_n : 4;
+    if ((st = cli_long(a, "random", def_random, 1, 1000000, random_n)) != HB_OK)
+        return st;
+    if (!o->dataset_dir && !cli_get(a, "random") && su) {
+        o->dataset_dir = su->dataset;
+        if (su->dataset_missing && o->progress)
+            o->progress(NULL, "dataset %s not found: %ld random vectors instead",
+                        su->dataset_missing, *random_n);
+    }
+    return HB_OK;
+}
+
+static hb_status print_summary(const char *db_path, const session_result *res)
+{
+    store *db = NULL;
+    json_t *run = NULL;
+    hb_status st;
+    if ((st = store_open(db_path, &db)) == HB_OK &&
+        (st = store_run_json(db, res->run_id, &run)) == HB_OK) {
+        cli_print_run(stdout, run);
+        printf("outputs identical to the host engine: %d/%d vectors\n",
+               res->vectors - res->host_mismatches, res->vectors);
+    }
+    json_decref(run);
+    store_close(db);
+    return st;
+}
+
 hb_status cmd_run(const cli_args *a)
 {
-    const char *dirs[16];
+    const char *dirs[16], *const *variants = NULL;
+    char build[4096];
     long repeat, warmup, random_n, seed;
     session_options o = {0};
-    session_result res;
+    session_result res = {0};
+    suite *su = NULL;
+    dataset_task task = DATASET_TASK_NONE;
     hb_status st;
 
-    o.board = cli_get(a, "board");
-    o.model_path = cli_get(a, "model");
-    o.vectors_dir = cli_get(a, "vectors");
-    if (!o.board || !o.model_path)
-        return hb_fail(HB_ERR_ARG, "run: --board and --model are required (see hilbench run --help)");
-    if (o.vectors_dir && cli_get(a, "random"))
-        return hb_fail(HB_ERR_ARG, "run: give --vectors or --random, not both");
-    if ((st = cli_long(a, "repeat", 5, 1, 10000, &repeat)) != HB_OK ||
-        (st = cli_long(a, "warmup", 1, 0, 10000, &warmup)) != HB_OK ||
-        (st = cli_long(a, "random", 4, 1, 1000000, &random_n)) != HB_OK ||
-        (st = cli_long(a, "seed", 1000, 0, 4294967295L, &seed)) != HB_OK)
+    if (!cli_flag(a, "quiet"))
+        o.progress = progress;
+    if (cli_get(a, "suite") &&
+        (st = suite_load(cli_get(a, "suite"), build_dir(build, sizeof(build)), &su)) != HB_OK)
         return st;
+    o.board = cli_get(a, "board");
+    o.model_path = cli_get(a, "model") ? cli_get(a, "model") : su ? su->model : NULL;
+    if (!o.board || !o.model_path) {
+        st = hb_fail(HB_ERR_ARG, "run: --board and --model (or --suite) are required (see "
+                     "hilbench run --help)");
+        goto cleanup;
+    }
+    o.n_variants = cli_all(a, "variant", &variants);
+    o.variants = variants;
+    if (!o.n_variants && su) {
+        o.variants = (const char *const *)su->variants;
+        o.n_variants = su->n_variants;
+    }
+    o.reference = cli_get(a, "reference") ? cli_get(a, "reference") : su ? su->reference : NULL;
+    o.calib_dir = cli_get(a, "calib") ? cli_get(a, "calib") : su ? su->calib : NULL;
+    if (cli_get(a, "task") && (st = dataset_task_parse(cli_get(a, "task"), &task)) != HB_OK)
+        goto cleanup;
+    o.task = cli_get(a, "task") ? task : su ? su->task : DATASET_TASK_NONE;
+    o.element = su && su->has_element ? &su->element : NULL;
+    o.suite_path = su ? su->path : NULL;
+    if ((st = pick_vectors(a, su, &o, &random_n)) != HB_OK ||
+        (st = cli_long(a, "repeat", su && su->repeat > 0 ? su->repeat : 5, 1, 10000,
+                       &repeat)) != HB_OK ||
+        (st = cli_long(a, "warmup", su && su->warmup >= 0 ? su->warmup : 1, 0, 10000,
+                       &warmup)) != HB_OK ||
+        (st = cli_long(a, "seed", su && su->has_seed ? (long)su->seed : 1000, 0, 4294967295L,
+                       &seed)) != HB_OK)
+        goto cleanup;
     o.n_board_dirs = cli_board_dirs(a, dirs, 16);
     o.board_dirs = dirs;
     o.firmware_dir = hb_firmware_dir();
@@ -66,27 +152,19 @@ hb_status cmd_run(const cli_args *a)
     o.layers = !cli_flag(a, "no-layers");
     o.db_path = cli_db_path(a);
     o.command_line = cli_command_line(a);
-    if (!cli_flag(a, "quiet"))
-        o.progress = progress;
 
     st = session_run(&o, &res);
-    if (res.run_id)
+    if (res.run_id) {
+        char msg[1024];
+        snprintf(msg, sizeof(msg), "%s", hb_last_error());
         printf("run %lld\n", (long long)res.run_id);
-    if (st != HB_OK)
-        return st;
-
-    store *db = NULL;
-    json_t *run = NULL;
-    if ((st = store_open(o.db_path, &db)) == HB_OK &&
-        (st = store_run_json(db, res.run_id, &run)) == HB_OK) {
-        cli_print_run(stdout, run);
-        printf("outputs identical to the host engine: %d/%d vectors\n",
-               res.vectors - res.host_mismatches, res.vectors);
+        hb_status shown = print_summary(o.db_path, &res);
+        if (st != HB_OK)
+            hb_fail(st, "%s", msg);
+        else
+            st = shown;
     }
-    json_decref(run);
-    store_close(db);
-    if (st == HB_OK && res.host_mismatches)
-        st = hb_fail(HB_ERR_BOARD, "%d of %d outputs differ from the host engine's",
-                     res.host_mismatches, res.vectors);
+cleanup:
+    suite_free(su);
     return st;
 }

@@ -9,14 +9,14 @@
 #include "store/store.h"
 
 const cli_option cli_opts_runs[] = {
-    {"db", "PATH", "results database (default " CLI_DEFAULT_DB ")", 0},
-    {"json", NULL, "print JSON (docs/schema.md)", 0},
+    {"db", "PATH", "results database (default " CLI_DEFAULT_DB ")", 0, 0},
+    {"json", NULL, "print JSON (docs/schema.md)", 0, 0},
     {0},
 };
 
 const cli_option cli_opts_show[] = {
-    {"db", "PATH", "results database (default " CLI_DEFAULT_DB ")", 0},
-    {"json", NULL, "print JSON (docs/schema.md)", 0},
+    {"db", "PATH", "results database (default " CLI_DEFAULT_DB ")", 0, 0},
+    {"json", NULL, "print JSON (docs/schema.md)", 0, 0},
     {0},
 };
 
@@ -39,6 +39,91 @@ static void human_bytes(long long b, char *out, size_t cap)
         snprintf(out, cap, "%.1f KiB", (double)b / 1024.0);
 }
 
+/* The score columns of the summary, in order; a column shows when some
+ * variant has that score. */
+static const struct {
+    const char *metric, *header, *fmt;
+} score_columns[] = {
+    {"accuracy", "accuracy", "%10.4f"},
+    {"auc", "auc", "%10.4f"},
+    {"mae", "mae", "%10.4g"},
+    {"top1_agreement", "agree", "%10.4f"},
+    {"rmse", "rmse", "%10.4g"},
+    {"snr_db", "snr dB", "%10.1f"},
+    {"cosine", "cosine", "%10.6f"},
+    {"max_abs_error", "max err", "%10.4g"},
+};
+#define N_SCORE_COLUMNS (sizeof(score_columns) / sizeof(score_columns[0]))
+
+/* At most this many vectors per variant are listed. */
+#define SHOWN_VECTORS 16
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Lower median of the variant's per-vector cycles, -1 if none. */
+static long long median_cycles(json_t *v)
+{
+    json_t *infs = json_object_get(v, "inferences"), *inf;
+    size_t n = json_array_size(infs), k;
+    long long *c = n ? malloc(n * sizeof(*c)) : NULL, m;
+    if (!c)
+        return -1;
+    json_array_foreach(infs, k, inf)
+        c[k] = num(inf, "cycles");
+    qsort(c, n, sizeof(*c), cmp_ll);
+    m = c[(n - 1) / 2];
+    free(c);
+    return m;
+}
+
+static void print_scores(FILE *f, json_t *run, json_t *variants)
+{
+    int shown[N_SCORE_COLUMNS] = {0}, any = 0, width = 8;
+    size_t i, c;
+    json_t *v;
+
+    json_array_foreach(variants, i, v) {
+        int n = (int)strlen(str(v, "recipe"));
+        width = n > width ? n : width;
+    }
+    json_array_foreach(variants, i, v)
+        for (c = 0; c < N_SCORE_COLUMNS; c++)
+            if (json_object_get(json_object_get(v, "scores"), score_columns[c].metric))
+                any = shown[c] = 1;
+    fprintf(f, "\n%s", any ? "scores" : "variants");
+    if (any && json_string_value(json_object_get(run, "reference")))
+        fprintf(f, " (fidelity against %s)", str(run, "reference"));
+    fprintf(f, "\n  %-*s", width, "variant");
+    for (c = 0; c < N_SCORE_COLUMNS; c++)
+        if (shown[c])
+            fprintf(f, " %10s", score_columns[c].header);
+    fprintf(f, " %12s %10s %10s\n", str(run, "timing_unit"), "blob", "arena");
+    json_array_foreach(variants, i, v) {
+        json_t *scores = json_object_get(v, "scores");
+        char blob[32], arena[32];
+        human_bytes(num(v, "blob_bytes"), blob, sizeof(blob));
+        human_bytes(num(v, "arena_bytes"), arena, sizeof(arena));
+        if (!json_is_number(json_object_get(v, "arena_bytes")))
+            snprintf(arena, sizeof(arena), "-"); /* the variant did not finish */
+        fprintf(f, "  %-*s", width, str(v, "recipe"));
+        for (c = 0; c < N_SCORE_COLUMNS; c++) {
+            json_t *val = json_object_get(scores, score_columns[c].metric);
+            if (!shown[c])
+                continue;
+            fputc(' ', f);
+            if (json_is_number(val))
+                fprintf(f, score_columns[c].fmt, json_number_value(val));
+            else
+                fprintf(f, "%10s", "-");
+        }
+        fprintf(f, " %12lld %10s %10s\n", median_cycles(v), blob, arena);
+    }
+}
+
 void cli_print_run(FILE *f, json_t *doc)
 {
     json_t *run = json_object_get(doc, "run"), *variants = json_object_get(doc, "variants");
@@ -48,6 +133,12 @@ void cli_print_run(FILE *f, json_t *doc)
 
     fprintf(f, "run %lld  %s  board %s  status %s  started %s\n", num(run, "id"),
             str(run, "uuid"), str(run, "board"), str(run, "status"), str(run, "started"));
+    if (json_string_value(json_object_get(run, "suite")))
+        fprintf(f, "suite %s\n", str(run, "suite"));
+    if (json_string_value(json_object_get(run, "dataset")))
+        fprintf(f, "dataset %s%s%s\n", str(run, "dataset"),
+                json_string_value(json_object_get(run, "task")) ? ", task " : "",
+                json_string_value(json_object_get(run, "task")) ? str(run, "task") : "");
     if (json_string_value(json_object_get(run, "error")))
         fprintf(f, "error: %s\n", str(run, "error"));
     json_array_foreach(variants, i, v) {
@@ -58,10 +149,14 @@ void cli_print_run(FILE *f, json_t *doc)
         fprintf(f, "\nvariant %s  model %s\n", str(v, "recipe"), str(v, "model_file"));
         fprintf(f, "  model blob %s, arena %s, stack high-water %s\n", blob, arena, stack);
         json_t *infs = json_object_get(v, "inferences"), *inf;
-        size_t k;
+        size_t k, n_infs = json_array_size(infs);
         fprintf(f, "  %-20s %14s %12s  %s\n", "vector", unit, "latency us", "output");
         json_array_foreach(infs, k, inf) {
             const char *hex = str(inf, "output_hex");
+            if (k == SHOWN_VECTORS) {
+                fprintf(f, "  ... %zu more (hilbench show %lld)\n", n_infs - k, num(run, "id"));
+                break;
+            }
             fprintf(f, "  %-20s %14lld %12.3f  %.24s%s\n", str(inf, "vector"), num(inf, "cycles"),
                     json_number_value(json_object_get(inf, "latency_us")), hex,
                     strlen(hex) > 24 ? "..." : "");
@@ -69,16 +164,20 @@ void cli_print_run(FILE *f, json_t *doc)
         json_t *layers = json_object_get(v, "layers"), *l;
         if (json_array_size(layers) == 0)
             continue;
-        fprintf(f, "  %-6s %-20s %12s %14s\n", "layer", "op", "MACs", unit);
+        fprintf(f, "  %-6s %-20s %12s %14s %8s\n", "layer", "op", "MACs", unit, "snr dB");
         json_array_foreach(layers, k, l) {
-            json_t *c = json_object_get(l, "cycles_median");
-            char cyc[32] = "-";
+            json_t *c = json_object_get(l, "cycles_median"), *snr = json_object_get(l, "snr_db");
+            char cyc[32] = "-", db[32] = "-";
             if (json_is_number(c))
                 snprintf(cyc, sizeof(cyc), "%lld", (long long)json_number_value(c));
-            fprintf(f, "  %-6lld %-20s %12lld %14s\n", num(l, "index"), str(l, "op"),
-                    num(l, "macs"), cyc);
+            if (json_is_number(snr))
+                snprintf(db, sizeof(db), "%.1f", json_number_value(snr));
+            fprintf(f, "  %-6lld %-20s %12lld %14s %8s\n", num(l, "index"), str(l, "op"),
+                    num(l, "macs"), cyc, db);
         }
     }
+    if (json_array_size(variants) > 0)
+        print_scores(f, run, variants);
 }
 
 hb_status cmd_runs(const cli_args *a)

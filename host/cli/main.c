@@ -16,17 +16,22 @@ static const cli_command commands[] = {
     {"boards", NULL, 0, 0, "List the board profiles hilbench knows.", cli_opts_boards, cmd_boards},
     {"ports", NULL, 0, 0, "List the serial ports with their USB ids and serial numbers.",
      cli_opts_ports, cmd_ports},
+    {"compress", "MODEL", 1, 1,
+     "Make a variant of a float .tflite model with a recipe (docs/variants.md) and write\n"
+     "it as a .tflite file (OUT ending in .tflite) or as a hilbench blob.",
+     cli_opts_compress, cmd_compress},
     {"infer", "MODEL", 1, 1,
-     "Run one inference on the host with the engine the stub runs; raw little-endian\n"
-     "tensor bytes in and out.",
+     "Run one inference on the host with the engine the stub runs (MODEL: .tflite or a\n"
+     "hilbench blob); raw little-endian tensor bytes in and out.",
      cli_opts_infer, cmd_infer},
     {"inspect", "MODEL", 1, 1,
      "Show each layer (op, shapes, dtypes, MACs, parameter bytes), the blob size and\n"
      "the planned arena.",
      cli_opts_inspect, cmd_inspect},
     {"run", NULL, 0, 0,
-     "Benchmark a model on a board: upload it, stream the vectors, time every layer,\n"
-     "record everything in the database and print a summary.",
+     "Benchmark variants of a model on a board: make each from its recipe, upload it,\n"
+     "stream the vectors, time every layer, score it against the labels and the\n"
+     "reference variant, record everything in the database and print a summary.",
      cli_opts_run, cmd_run},
     {"runs", NULL, 0, 0, "List the recorded runs.", cli_opts_runs, cmd_runs},
     {"show", "RUN", 1, 1, "Show one run (a number, or a prefix of its uuid).", cli_opts_show,

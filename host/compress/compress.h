@@ -13,9 +13,11 @@
  *   file:PATH      a variant made elsewhere (.tflite or a hilbench blob);
  *                  must be the only step
  *   int8           full-integer post-training quantisation (TFLite's int8
- *                  scheme); args: per-tensor, minmax | percentile | mse
- *   int16x8        16-bit activations, 8-bit weights (TFLite's 16x8)
- *   dynamic        int8 weights, float activations
+ *                  scheme); args: per-tensor, minmax | percentile |
+ *                  percentile=P | mse
+ *   int16x8        16-bit activations, 8-bit weights (TFLite's 16x8);
+ *                  arguments as int8
+ *   dynamic        int8 weights, float activations; arg per-tensor
  *   fp16           weights stored as half floats, computed in float
  *   prune:S        magnitude pruning to sparsity S in (0, 1); arg
  *                  structured (whole output channels)

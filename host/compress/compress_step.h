@@ -35,8 +35,9 @@ struct compress_step {
     int n_args;
     char *args[COMPRESS_MAX_ARGS];
     /* Parsed arguments, as the kind uses them. */
-    double value;     /* prune: sparsity; features: K */
-    int per_tensor;   /* int8, int16x8: one weight scale per tensor */
+    double value;     /* prune: sparsity; features: K; int8, int16x8:
+                         percentile P (0: the default) */
+    int per_tensor;   /* int8, int16x8, dynamic: one weight scale per tensor */
     int structured;   /* prune: whole output channels */
     int calibration;  /* CALIB_* */
 };
@@ -52,5 +53,29 @@ hb_status step_int8_parse(compress_step *s);
 hb_status step_int8_applies(const graph *g, const compress_step *s);
 hb_status step_int8_apply(const graph *g, const compress_step *s, const compress_context *ctx,
                           graph **out, compress_input_map *map);
+/* steps_quant.c: int16x8 (parsed as int8) and dynamic. */
+hb_status step_int16x8_applies(const graph *g, const compress_step *s);
+hb_status step_int16x8_apply(const graph *g, const compress_step *s,
+                             const compress_context *ctx, graph **out,
+                             compress_input_map *map);
+hb_status step_dynamic_parse(compress_step *s);
+hb_status step_dynamic_applies(const graph *g, const compress_step *s);
+hb_status step_dynamic_apply(const graph *g, const compress_step *s,
+                             const compress_context *ctx, graph **out,
+                             compress_input_map *map);
+/* steps_weights.c: fp16, prune, features (weights.h). */
+hb_status step_fp16_parse(compress_step *s);
+hb_status step_fp16_applies(const graph *g, const compress_step *s);
+hb_status step_fp16_apply(const graph *g, const compress_step *s, const compress_context *ctx,
+                          graph **out, compress_input_map *map);
+hb_status step_prune_parse(compress_step *s);
+hb_status step_prune_applies(const graph *g, const compress_step *s);
+hb_status step_prune_apply(const graph *g, const compress_step *s, const compress_context *ctx,
+                           graph **out, compress_input_map *map);
+hb_status step_features_parse(compress_step *s);
+hb_status step_features_applies(const graph *g, const compress_step *s);
+hb_status step_features_apply(const graph *g, const compress_step *s,
+                              const compress_context *ctx, graph **out,
+                              compress_input_map *map);
 
 #endif

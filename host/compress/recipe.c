@@ -11,12 +11,18 @@
 
 #include "../model/tflite.h"
 #include "compress_step.h"
+#include "weights.h"
 
 /* The step kinds. Each row: name, argument check, applicability, transform. */
 static const compress_step_kind kinds[] = {
     {"float", 0, 0, 0, step_float_parse, NULL, step_float_apply},
     {"file", 1, 1, 0, step_file_parse, NULL, step_file_apply},
     {"int8", 0, 2, 1, step_int8_parse, step_int8_applies, step_int8_apply},
+    {"int16x8", 0, 2, 1, step_int8_parse, step_int16x8_applies, step_int16x8_apply},
+    {"dynamic", 0, 1, 0, step_dynamic_parse, step_dynamic_applies, step_dynamic_apply},
+    {"fp16", 0, 0, 0, step_fp16_parse, step_fp16_applies, step_fp16_apply},
+    {"prune", 1, 2, 0, step_prune_parse, step_prune_applies, step_prune_apply},
+    {"features", 1, 1, 0, step_features_parse, step_features_applies, step_features_apply},
 };
 
 #define N_KINDS (int)(sizeof(kinds) / sizeof(kinds[0]))
@@ -186,7 +192,15 @@ hb_status compress_apply(const graph *model, const compress_recipe *r,
                        s->kind->name);
             goto cleanup;
         }
-        if ((st = s->kind->apply(cur, s, ctx, &next, &local)) != HB_OK) {
+        /* After features:K the calibration vectors must shrink too. */
+        compress_context mapped;
+        void *mapped_store = NULL;
+        if (ctx && (st = compress_map_calibration(model, &local, ctx, &mapped,
+                                                  &mapped_store)) != HB_OK)
+            goto cleanup;
+        st = s->kind->apply(cur, s, ctx ? &mapped : NULL, &next, &local);
+        free(mapped_store);
+        if (st != HB_OK) {
             hb_context(st, "recipe '%s': step '%s'", compress_recipe_text(r), s->kind->name);
             goto cleanup;
         }

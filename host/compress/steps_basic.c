@@ -1,5 +1,6 @@
 /*
- * steps_basic.c: the recipe steps float, file: and int8.
+ * steps_basic.c: the recipe steps float, file: and int8 (whose argument
+ * parser int16x8 shares).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,39 +50,57 @@ hb_status step_file_apply(const graph *g, const compress_step *s, const compress
     return tflite_read_file(path, out);
 }
 
+/* int8 and int16x8: [per-tensor | per-channel] and [minmax | percentile |
+ * percentile=P | mse], each at most once. */
 hb_status step_int8_parse(compress_step *s)
 {
+    const char *name = s->kind->name;
+    int weights = 0, calib = 0;
     s->calibration = CALIB_MINMAX;
+    s->value = 0;
     for (int a = 0; a < s->n_args; a++) {
-        if (!strcmp(s->args[a], "per-tensor"))
-            s->per_tensor = 1;
-        else if (!strcmp(s->args[a], "per-channel"))
-            s->per_tensor = 0;
-        else if (!strcmp(s->args[a], "minmax"))
+        const char *arg = s->args[a];
+        char *end = NULL;
+        if (!strcmp(arg, "per-tensor") || !strcmp(arg, "per-channel")) {
+            s->per_tensor = arg[4] == 't';
+            if (weights++)
+                return hb_fail(HB_ERR_ARG, "%s: per-tensor / per-channel given twice", name);
+            continue;
+        }
+        if (!strcmp(arg, "minmax")) {
             s->calibration = CALIB_MINMAX;
-        else
-            return hb_fail(HB_ERR_ARG,
-                           "int8: unknown argument '%s' (per-tensor, per-channel, minmax)",
-                           s->args[a]);
+        } else if (!strcmp(arg, "mse")) {
+            s->calibration = CALIB_MSE;
+        } else if (!strcmp(arg, "percentile")) {
+            s->calibration = CALIB_PERCENTILE;
+        } else if (!strncmp(arg, "percentile=", 11)) {
+            s->calibration = CALIB_PERCENTILE;
+            s->value = strtod(arg + 11, &end);
+            if (end == arg + 11 || *end || !(s->value >= 50.0 && s->value <= 100.0))
+                return hb_fail(HB_ERR_ARG, "%s: '%s': the percentile must be a number in "
+                               "[50, 100]", name, arg);
+        } else {
+            return hb_fail(HB_ERR_ARG, "%s: unknown argument '%s' (per-tensor, per-channel, "
+                           "minmax, percentile, percentile=P, mse)", name, arg);
+        }
+        if (calib++)
+            return hb_fail(HB_ERR_ARG, "%s: more than one calibration method", name);
     }
     return HB_OK;
 }
 
 hb_status step_int8_applies(const graph *g, const compress_step *s)
 {
-    (void)s;
-    for (int t = 0; t < g->n_tensors; t++)
-        if (!g->tensors[t].data && g->tensors[t].dtype != NN_DT_FLOAT32)
-            return hb_fail(HB_ERR_UNSUPPORTED,
-                           "the model is not float (tensor %d is %s): int8 needs a float model", t,
-                           nn_dtype_name(g->tensors[t].dtype));
-    return HB_OK;
+    compress_quantize_options opt = {s->per_tensor, COMPRESS_SCHEME_INT8, s->calibration,
+                                     s->value};
+    return compress_quantize_check(g, &opt);
 }
 
 hb_status step_int8_apply(const graph *g, const compress_step *s, const compress_context *ctx,
                           graph **out, compress_input_map *map)
 {
-    compress_quantize_options opt = {s->per_tensor};
+    compress_quantize_options opt = {s->per_tensor, COMPRESS_SCHEME_INT8, s->calibration,
+                                     s->value};
     (void)map;
-    return compress_quantize_int8(g, &opt, ctx->calib, ctx->n_calib, out);
+    return compress_quantize(g, &opt, ctx->calib, ctx->n_calib, out);
 }

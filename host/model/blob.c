@@ -13,6 +13,7 @@
 #include "../../target-stub/engine/nn.h"
 #include "../../target-stub/engine/nn_blob.h"
 #include "../../target-stub/proto/proto.h"
+#include "blob_store.h"
 #include "lower.h"
 #include "plan.h"
 
@@ -25,15 +26,17 @@ static uint32_t op_record_bytes(const lower_op *lo)
 }
 
 static void put_tensor(uint8_t *r, const graph_tensor *t, uint32_t offset,
-                       int is_const, uint32_t quant_off)
+                       const blob_store *store, uint32_t quant_off)
 {
     r[NN_BT_DTYPE] = (uint8_t)t->dtype;
     r[NN_BT_RANK] = (uint8_t)t->rank;
-    r[NN_BT_KIND] = is_const ? NN_KIND_CONST : NN_KIND_ARENA;
+    r[NN_BT_KIND] = store ? store->kind : NN_KIND_ARENA;
+    if (store && store->kind == NN_KIND_CHANNELS)
+        r[NN_BT_KIND_AXIS] = store->axis;
     for (int d = 0; d < t->rank; d++)
         nn_wr_u32(r + NN_BT_DIMS + 4 * d, (uint32_t)t->dims[d]);
     nn_wr_u32(r + NN_BT_OFFSET, offset);
-    nn_wr_u32(r + NN_BT_BYTES, (uint32_t)graph_tensor_bytes(t));
+    nn_wr_u32(r + NN_BT_BYTES, (uint32_t)(store ? store->bytes : graph_tensor_bytes(t)));
     if (t->n_quant == 1) {
         r[NN_BT_QUANT] = NN_QUANT_TENSOR;
         nn_wr_f32(r + NN_BT_SCALE, t->scales[0]);
@@ -54,6 +57,7 @@ hb_status blob_build(const graph *g, uint8_t **blob_out, size_t *len_out,
     lower_op *ops = NULL;
     uint8_t *used = NULL, *blob = NULL;
     uint32_t *arena_off = NULL, *data_off = NULL, *quant_off = NULL;
+    blob_store *store = NULL;
     int *remap = NULL;
     uint32_t *rec_off = NULL;
     uint32_t arena_bytes = 0;
@@ -70,7 +74,9 @@ hb_status blob_build(const graph *g, uint8_t **blob_out, size_t *len_out,
     quant_off = calloc((size_t)n + 1, sizeof(uint32_t));
     remap = calloc((size_t)n + 1, sizeof(int));
     rec_off = calloc((size_t)g->n_ops + 1, sizeof(uint32_t));
-    if (!ops || !used || !arena_off || !data_off || !quant_off || !remap || !rec_off) {
+    store = calloc((size_t)n + 1, sizeof(*store));
+    if (!ops || !used || !arena_off || !data_off || !quant_off || !remap || !rec_off ||
+        !store) {
         st = hb_fail(HB_ERR_MEM, "out of memory");
         goto cleanup;
     }
@@ -107,12 +113,22 @@ hb_status blob_build(const graph *g, uint8_t **blob_out, size_t *len_out,
     off += 2ull * (uint64_t)(g->n_inputs + g->n_outputs);
     off = align(off, NN_ALIGN);
     uint64_t data_start = off;
+    uint64_t weight_bytes = 0;
     for (int t = 0; t < n; t++)
         if (used[t] && g->tensors[t].data) {
+            store[t] = blob_store_choose(g, t);
             off = align(off, NN_ALIGN);
             data_off[t] = (uint32_t)off;
-            off += graph_tensor_bytes(&g->tensors[t]);
+            off += store[t].bytes;
         }
+    /* Weights: input 1 of the ops that may read it sparse, counted once. */
+    for (int t = 0; t < n; t++) {
+        int weight = 0;
+        for (int i = 0; i < g->n_ops && g->tensors[t].data && used[t]; i++)
+            weight |= g->ops[i].n_inputs > 1 && g->ops[i].inputs[1] == t &&
+                      nn_blob_sparse_axis(g->ops[i].op, 1) >= 0;
+        weight_bytes += weight ? store[t].bytes : 0;
+    }
     for (int t = 0; t < n; t++)
         if (used[t] && g->tensors[t].n_quant > 1) {
             off = align(off, 4);
@@ -157,10 +173,10 @@ hb_status blob_build(const graph *g, uint8_t **blob_out, size_t *len_out,
             continue;
         const graph_tensor *gt = &g->tensors[t];
         uint8_t *r = blob + tensors_off + (uint64_t)remap[t] * NN_BLOB_TENSOR_BYTES;
-        put_tensor(r, gt, gt->data ? data_off[t] : arena_off[t], gt->data != NULL,
+        put_tensor(r, gt, gt->data ? data_off[t] : arena_off[t], gt->data ? &store[t] : NULL,
                    quant_off[t]);
         if (gt->data)
-            memcpy(blob + data_off[t], gt->data, graph_tensor_bytes(gt));
+            blob_store_write(g, t, &store[t], blob + data_off[t]);
         if (gt->n_quant > 1) {
             for (int c = 0; c < gt->n_quant; c++) {
                 nn_wr_f32(blob + quant_off[t] + 4u * (uint32_t)c, gt->scales[c]);
@@ -219,6 +235,7 @@ hb_status blob_build(const graph *g, uint8_t **blob_out, size_t *len_out,
         info->arena_bytes = arena_bytes;
         info->blob_bytes = (uint32_t)total;
         info->data_bytes = (uint32_t)(data_end - data_start);
+        info->weight_bytes = (uint32_t)weight_bytes;
     }
     *blob_out = blob;
     *len_out = (size_t)total;
@@ -234,6 +251,7 @@ cleanup:
     free(quant_off);
     free(remap);
     free(rec_off);
+    free(store);
     free(blob);
     return st;
 }

@@ -23,6 +23,9 @@ typedef struct {
     uint32_t arena_bytes;  /* planned arena */
     uint32_t blob_bytes;
     uint32_t data_bytes;   /* constants: weights, biases, quantisation */
+    uint32_t weight_bytes; /* of which the weights (input 1) of
+                              FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D,
+                              as stored (sparse storage included) */
 } blob_info;
 
 /* g must have passed graph_validate(). An op the engine cannot express

@@ -3,6 +3,7 @@
  */
 #include "hostrun.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +133,71 @@ hb_status hostrun_set_input(hostrun *r, int i, const void *data, size_t bytes)
         return hb_fail(HB_ERR_ARG, "input %d takes %u bytes (%s x %u), got %zu", i,
                        t.bytes, nn_dtype_name(t.dtype), t.count, bytes);
     memcpy(t.data, data, bytes);
+    return HB_OK;
+}
+
+/* The per-tensor parameters of an int8 / int16 tensor and its range. */
+static hb_status int_params(const nn_tensor *t, const char *what, int i, int32_t *lo,
+                            int32_t *hi)
+{
+    if ((t->dtype != NN_DT_INT8 && t->dtype != NN_DT_INT16) || t->quant != NN_QUANT_TENSOR)
+        return hb_fail(HB_ERR_UNSUPPORTED, "%s %d is %s%s: no float form", what, i,
+                       nn_dtype_name(t->dtype),
+                       t->quant == NN_QUANT_TENSOR ? "" : " without one scale");
+    *lo = t->dtype == NN_DT_INT8 ? INT8_MIN : INT16_MIN;
+    *hi = t->dtype == NN_DT_INT8 ? INT8_MAX : INT16_MAX;
+    return HB_OK;
+}
+
+hb_status hostrun_set_input_f32(hostrun *r, int i, const float *v, size_t count)
+{
+    nn_tensor t;
+    int32_t lo = 0, hi = 0;
+    hb_status st = io_tensor(r, i, 0, &t);
+    if (st != HB_OK)
+        return st;
+    if (count != t.count)
+        return hb_fail(HB_ERR_ARG, "input %d takes %u values, got %zu float32", i, t.count,
+                       count);
+    if (t.dtype == NN_DT_FLOAT32) {
+        memcpy(t.data, v, count * sizeof(float));
+        return HB_OK;
+    }
+    if ((st = int_params(&t, "input", i, &lo, &hi)) != HB_OK)
+        return st;
+    for (size_t e = 0; e < count; e++) {
+        if (!isfinite(v[e]))
+            return hb_fail(HB_ERR_ARG, "input %d: value %zu is not finite", i, e);
+        float q = roundf(v[e] / t.scale) + (float)t.zero_point;
+        int32_t x = q < (float)lo ? lo : q > (float)hi ? hi : (int32_t)q;
+        if (t.dtype == NN_DT_INT8)
+            ((int8_t *)t.data)[e] = (int8_t)x;
+        else
+            ((int16_t *)t.data)[e] = (int16_t)x;
+    }
+    return HB_OK;
+}
+
+hb_status hostrun_output_f32(hostrun *r, int i, float *v, size_t count)
+{
+    nn_tensor t;
+    int32_t lo = 0, hi = 0;
+    hb_status st = io_tensor(r, i, 1, &t);
+    if (st != HB_OK)
+        return st;
+    if (count != t.count)
+        return hb_fail(HB_ERR_ARG, "output %d has %u values, asked for %zu", i, t.count, count);
+    if (t.dtype == NN_DT_FLOAT32) {
+        memcpy(v, t.data, count * sizeof(float));
+        return HB_OK;
+    }
+    if ((st = int_params(&t, "output", i, &lo, &hi)) != HB_OK)
+        return st;
+    for (size_t e = 0; e < count; e++) {
+        int32_t q = t.dtype == NN_DT_INT8 ? ((const int8_t *)t.data)[e]
+                                          : ((const int16_t *)t.data)[e];
+        v[e] = t.scale * (float)(q - t.zero_point);
+    }
     return HB_OK;
 }
 

@@ -38,6 +38,15 @@ const uint8_t *hostrun_blob(const hostrun *r, size_t *len);
 /* Copies bytes into input i; bytes must equal the input tensor's size
  * (HB_ERR_ARG with both sizes otherwise). */
 hb_status hostrun_set_input(hostrun *r, int i, const void *data, size_t bytes);
+/* Sets input i from `count` float32 values (count must equal the input's
+ * elements): copied into a float32 input, quantised with an int8 / int16
+ * input's own scale and zero point (round(x / scale) + zero point, halves
+ * away from zero, saturated) as TFLite's QUANTIZE does. Non-finite values
+ * into an integer input give HB_ERR_ARG. */
+hb_status hostrun_set_input_f32(hostrun *r, int i, const float *v, size_t count);
+/* Output i after an invoke as `count` float32 values (count must equal the
+ * output's elements): copied, or dequantised as scale x (q - zero point). */
+hb_status hostrun_output_f32(hostrun *r, int i, float *v, size_t count);
 /* Runs the model once; layer may be NULL. */
 hb_status hostrun_invoke(hostrun *r, hostrun_layer_fn layer, void *ctx);
 /* Describes output i after an invoke (data valid until the next invoke). */

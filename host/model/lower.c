@@ -3,6 +3,8 @@
  */
 #include "lower.h"
 
+#include "../../target-stub/engine/nn_blob.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
@@ -79,6 +81,41 @@ hb_status lower_add_array(lower_op *lo, int word, const void *data,
     return HB_OK;
 }
 
+hb_status lower_requant_words(const graph *g, int i, double in_scale,
+                              const graph_tensor *w, double out_scale,
+                              int channels, int max_shift, int w_mult,
+                              int w_shift, int w_ch, lower_op *lo)
+{
+    int n = w->n_quant > 1 ? channels : 1;
+    if (w->n_quant < 1 || (w->n_quant > 1 && w->n_quant != channels))
+        return lower_refuse(g, i, "filter needs one scale, or one per output (%d), not %d",
+                            channels, w->n_quant);
+    uint8_t *le = malloc(8 * (size_t)n);
+    hb_status st = HB_OK;
+    if (!le)
+        return hb_fail(HB_ERR_MEM, "out of memory");
+    for (int c = 0; c < n; c++) {
+        int32_t m, s;
+        lower_quantize_multiplier(in_scale * (double)w->scales[c] / out_scale, &m, &s);
+        if (s > max_shift) {
+            st = lower_refuse(g, i, "input x filter scale / output scale %g is too large",
+                              in_scale * (double)w->scales[c] / out_scale);
+            goto cleanup;
+        }
+        nn_wr_u32(le + 4 * c, (uint32_t)m);
+        nn_wr_u32(le + 4 * (n + c), (uint32_t)s);
+    }
+    if (n == 1) {
+        lo->words[w_mult] = nn_rd_u32(le);
+        lo->words[w_shift] = nn_rd_u32(le + 4);
+    } else {
+        st = lower_add_array(lo, w_ch, le, 8u * (uint32_t)n);
+    }
+cleanup:
+    free(le);
+    return st;
+}
+
 void lower_quantize_multiplier(double m, int32_t *mult, int32_t *shift)
 {
     if (m == 0.0) {
@@ -102,12 +139,21 @@ void lower_quantize_multiplier(double m, int32_t *mult, int32_t *shift)
     *shift = exp;
 }
 
-hb_status lower_act_range_s8(int activation, float scale, int32_t zero_point,
-                             int32_t *lo, int32_t *hi)
+/* round(f / scale) in float as TFLite does, kept inside +-2^30 so that a
+ * tiny scale cannot make the conversion overflow (the clamp to the type's
+ * range follows anyway). */
+static int32_t round_div(float f, float scale)
 {
-    /* quantize(f) = zp + round(f / scale), in float as TFLite does. */
-#define Q(f) (zero_point + (int32_t)roundf((f) / scale))
-    int32_t qmin = -128, qmax = 127;
+    float v = roundf(f / scale);
+    return v > 1073741824.0f ? 1073741824 : v < -1073741824.0f ? -1073741824 : (int32_t)v;
+}
+
+/* TFLite's CalculateActivationRangeQuantized for a type's [qmin, qmax]. */
+static hb_status act_range_q(int activation, float scale, int32_t zero_point,
+                             int32_t qmin, int32_t qmax, int32_t *lo, int32_t *hi)
+{
+    /* quantize(f) = zp + round(f / scale). */
+#define Q(f) (zero_point + round_div((f), scale))
     switch (activation) {
     case NN_ACT_NONE:
         *lo = qmin, *hi = qmax;
@@ -126,6 +172,17 @@ hb_status lower_act_range_s8(int activation, float scale, int32_t zero_point,
     }
 #undef Q
     return hb_fail(HB_ERR_UNSUPPORTED, "fused activation %d is not supported", activation);
+}
+
+hb_status lower_act_range_s8(int activation, float scale, int32_t zero_point,
+                             int32_t *lo, int32_t *hi)
+{
+    return act_range_q(activation, scale, zero_point, -128, 127, lo, hi);
+}
+
+hb_status lower_act_range_s16(int activation, float scale, int32_t *lo, int32_t *hi)
+{
+    return act_range_q(activation, scale, 0, -32768, 32767, lo, hi);
 }
 
 hb_status lower_act_range_f32(int activation, float *lo, float *hi)

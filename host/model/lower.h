@@ -50,8 +50,19 @@ void lower_quantize_multiplier(double m, int32_t *mult, int32_t *shift);
 /* Integer activation range of an int8 output (scale, zero point). */
 hb_status lower_act_range_s8(int activation, float scale, int32_t zero_point,
                              int32_t *lo, int32_t *hi);
+/* The same for an int16 output (zero point 0). */
+hb_status lower_act_range_s16(int activation, float scale, int32_t *lo, int32_t *hi);
 /* Float activation range. */
 hb_status lower_act_range_f32(int activation, float *lo, float *hi);
+/* The requantisation in_scale x w->scales[c] / out_scale of each of the
+ * `channels` outputs: with one filter scale, Q31 multiplier and shift into
+ * words w_mult, w_shift; else little-endian i32 mult[channels] then
+ * shift[channels] as an array at word w_ch. A shift above max_shift is
+ * refused (op i named). */
+hb_status lower_requant_words(const graph *g, int i, double in_scale,
+                              const graph_tensor *w, double out_scale,
+                              int channels, int max_shift, int w_mult,
+                              int w_shift, int w_ch, lower_op *lo);
 /* Appends a copy of bytes as an array whose blob offset goes in word. */
 hb_status lower_add_array(lower_op *lo, int word, const void *data,
                           uint32_t bytes);

@@ -7,7 +7,8 @@
  * the leading pad is half the total padding, rounded down. The int8
  * multipliers are TFLite Micro's: one per output channel from the double
  * (double)input_scale * (double)filter_scale[c] / (double)output_scale,
- * stored per tensor when the filter has one scale.
+ * stored per tensor when the filter has one scale. 16x8 (int16 activations)
+ * uses the same multipliers, with shifts limited to 7 and no offsets.
  */
 #include "../../target-stub/engine/nn_blob.h"
 #include "../../target-stub/engine/nn_params.h"
@@ -109,6 +110,26 @@ static hb_status conv_s8_words(const graph *g, int i, const graph_tensor *in,
     return st;
 }
 
+/* 16x8 words: int16 input and output with zero point 0, symmetric int8
+ * filters, shifts up to 7 (the 64-bit requantisation's range). */
+static hb_status conv_s16_words(const graph *g, int i, const graph_tensor *in,
+                                const graph_tensor *w, const graph_tensor *out,
+                                int channels, lower_op *lo)
+{
+    int32_t lo16, hi16;
+    if (in->n_quant != 1 || out->n_quant != 1 || in->zero_points[0] || out->zero_points[0])
+        return lower_refuse(g, i, "int16 input and output need one scale and zero point 0");
+    for (int c = 0; c < w->n_quant; c++)
+        if (w->zero_points[c] != 0)
+            return lower_refuse(g, i, "16x8 filters must be symmetric (zero point 0)");
+    if (lower_act_range_s16(g->ops[i].opt.activation, out->scales[0], &lo16, &hi16) != HB_OK)
+        return lower_refuse(g, i, "%s", hb_last_error());
+    lo->words[NN_CONV_ACT_MIN] = (uint32_t)lo16;
+    lo->words[NN_CONV_ACT_MAX] = (uint32_t)hi16;
+    return lower_requant_words(g, i, in->scales[0], w, out->scales[0], channels, 7,
+                               NN_CONV_MULT, NN_CONV_SHIFT, NN_CONV_CH_OFF, lo);
+}
+
 /* Shared by both convolutions: io, dtype mix and quantisation layout.
  * axis is the filter's output-channel dimension. Words ACT_MIN .. CH_OFF
  * are laid out alike in NN_CONV_* and NN_DW_* (the engine asserts it), so
@@ -142,9 +163,12 @@ static hb_status conv_common(const graph *g, int i, int axis, lower_op *lo)
             return lower_refuse(g, i, "int8 filter without quantisation");
         return conv_s8_words(g, i, in, w, out, out->dims[3], lo);
     }
+    if (in->dtype == NN_DT_INT16 && w->dtype == NN_DT_INT8 && out->dtype == NN_DT_INT16 &&
+        (!b || bias_dt == NN_DT_INT64))
+        return conv_s16_words(g, i, in, w, out, out->dims[3], lo);
     if (in->dtype != NN_DT_FLOAT32 || out->dtype != NN_DT_FLOAT32 ||
         (b && bias_dt != NN_DT_FLOAT32) ||
-        (w->dtype != NN_DT_FLOAT32 && w->dtype != NN_DT_INT8))
+        (w->dtype != NN_DT_FLOAT32 && w->dtype != NN_DT_FLOAT16 && w->dtype != NN_DT_INT8))
         return lower_refuse(g, i, "unsupported dtypes: input %s, filter %s, output %s",
                             nn_dtype_name(in->dtype), nn_dtype_name(w->dtype),
                             nn_dtype_name(out->dtype));
@@ -234,7 +258,7 @@ hb_status lower_pool_2d(const graph *g, int i, lower_op *lo)
         in->dims[3] != out->dims[3])
         return lower_refuse(g, i, "input and output must be [N, H, W, C] with equal N, C");
     if (in->dtype != out->dtype ||
-        (in->dtype != NN_DT_FLOAT32 && in->dtype != NN_DT_INT8))
+        (in->dtype != NN_DT_FLOAT32 && in->dtype != NN_DT_INT8 && in->dtype != NN_DT_INT16))
         return lower_refuse(g, i, "unsupported dtypes: input %s, output %s",
                             nn_dtype_name(in->dtype), nn_dtype_name(out->dtype));
     int32_t pad_h, pad_w;
@@ -252,9 +276,15 @@ hb_status lower_pool_2d(const graph *g, int i, lower_op *lo)
     int32_t lo8, hi8;
     if (in->n_quant != 1 || out->n_quant != 1 || in->scales[0] != out->scales[0] ||
         in->zero_points[0] != out->zero_points[0])
-        return lower_refuse(g, i, "int8 input and output must share scale and zero point");
-    if (lower_act_range_s8(o->opt.activation, out->scales[0], out->zero_points[0], &lo8,
-                           &hi8) != HB_OK)
+        return lower_refuse(g, i, "%s input and output must share scale and zero point",
+                            nn_dtype_name(in->dtype));
+    if (in->dtype == NN_DT_INT16 && in->zero_points[0])
+        return lower_refuse(g, i, "int16 zero point must be 0");
+    st = in->dtype == NN_DT_INT16
+             ? lower_act_range_s16(o->opt.activation, out->scales[0], &lo8, &hi8)
+             : lower_act_range_s8(o->opt.activation, out->scales[0], out->zero_points[0],
+                                  &lo8, &hi8);
+    if (st != HB_OK)
         return lower_refuse(g, i, "%s", hb_last_error());
     lo->words[NN_POOL_ACT_MIN] = (uint32_t)lo8;
     lo->words[NN_POOL_ACT_MAX] = (uint32_t)hi8;

@@ -7,6 +7,32 @@
 
 #include <stdlib.h>
 
+/* 16x8: int16 input and output with zero point 0, symmetric int8 weights,
+ * int64 bias; shifts up to 7 (the 64-bit requantisation's range). */
+static hb_status fc_s16_words(const graph *g, int i, const graph_tensor *in,
+                              const graph_tensor *w, const graph_tensor *out,
+                              lower_op *lo)
+{
+    const graph_tensor *b = lo->n_inputs == 3 ? &g->tensors[lo->inputs[2]] : NULL;
+    int32_t lo16, hi16;
+    if (w->dtype != NN_DT_INT8 || out->dtype != NN_DT_INT16 ||
+        (b && b->dtype != NN_DT_INT64))
+        return lower_refuse(g, i, "16x8 needs int8 weights, an int16 output and an "
+                            "int64 bias, not %s, %s, %s", nn_dtype_name(w->dtype),
+                            nn_dtype_name(out->dtype), b ? nn_dtype_name(b->dtype) : "none");
+    if (in->n_quant != 1 || out->n_quant != 1 || in->zero_points[0] || out->zero_points[0])
+        return lower_refuse(g, i, "int16 input and output need one scale and zero point 0");
+    for (int c = 0; c < w->n_quant; c++)
+        if (w->zero_points[c])
+            return lower_refuse(g, i, "16x8 weights must be symmetric (zero point 0)");
+    if (lower_act_range_s16(g->ops[i].opt.activation, out->scales[0], &lo16, &hi16) != HB_OK)
+        return lower_refuse(g, i, "%s", hb_last_error());
+    lo->words[NN_FC_ACT_MIN] = (uint32_t)lo16;
+    lo->words[NN_FC_ACT_MAX] = (uint32_t)hi16;
+    return lower_requant_words(g, i, in->scales[0], w, out->scales[0], (int)w->dims[0], 7,
+                               NN_FC_MULT, NN_FC_SHIFT, NN_FC_CH_OFF, lo);
+}
+
 hb_status lower_fully_connected(const graph *g, int i, lower_op *lo)
 {
     const graph_op *o = &g->ops[i];
@@ -22,6 +48,8 @@ hb_status lower_fully_connected(const graph *g, int i, lower_op *lo)
     const graph_tensor *out = &g->tensors[o->outputs[0]];
     lo->n_words = NN_FC_WORDS;
 
+    if (in->dtype == NN_DT_INT16)
+        return fc_s16_words(g, i, in, w, out, lo);
     if (in->dtype == NN_DT_INT8) {
         int32_t lo8, hi8;
         if (in->n_quant != 1 || out->n_quant != 1 || w->n_quant < 1)

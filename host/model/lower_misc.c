@@ -9,12 +9,17 @@
  * assert (a multiplier out of its range), the op is refused with the reason.
  * Shapes, broadcasting included, are checked by the engine's own check()
  * when blob_build opens the blob.
+ *
+ * int16 (TFLite's 16x8 scheme: every int16 zero point 0): ADD is the int8
+ * rule with a left shift of 15; SOFTMAX and LOGISTIC use tables the host
+ * computes here in double precision and stores in the blob.
  */
 #include "../../target-stub/engine/nn_blob.h"
 #include "../../target-stub/engine/nn_params.h"
 #include "lower.h"
 
 #include <math.h>
+#include <stdint.h>
 
 static const graph_tensor *input_of(const graph *g, int i, int k)
 {
@@ -56,7 +61,86 @@ static hb_status check_unit_output(const graph *g, int i, const graph_tensor *ou
     return HB_OK;
 }
 
+/* 16x8 outputs of SOFTMAX and LOGISTIC: scale 1/32768, zero point 0, and an
+ * int16 input with zero point 0. TFLite accepts the scale within 0.1 %. */
+static hb_status check_unit_output16(const graph *g, int i, const graph_tensor *in,
+                                     const graph_tensor *out)
+{
+    if (!per_tensor(in) || in->zero_points[0] != 0)
+        return lower_refuse(g, i, "int16 input needs one scale and zero point 0");
+    if (!per_tensor(out) || out->zero_points[0] != 0 ||
+        fabs((double)out->scales[0] - 1.0 / 32768) > 0.001 / 32768)
+        return lower_refuse(g, i, "int16 output must have scale 1/32768 and zero point 0");
+    return HB_OK;
+}
+
+/* A 513-entry table of f over [in_min, in_max] in Q0.15, TFLite's way: 512
+ * samples, each lowered by half the error linear interpolation makes at the
+ * middle of its interval, then f(in_max) for the last slope. */
+static void gen_lut(double (*f)(double), double in_min, double in_max, int16_t *lut)
+{
+    const int steps = 512;
+    const double step = (in_max - in_min) / steps, scale = 32768.0;
+    for (int k = 0; k <= steps; k++) {
+        double v;
+        if (k == steps) {
+            v = round(f(in_max) * scale);
+        } else {
+            double x = in_min + k * step;
+            double sample = round(f(x) * scale);
+            double interp = round((f(x + step) * scale + sample) / 2);
+            double mid = round(f(x + step / 2) * scale);
+            v = sample - round((interp - mid) / 2);
+        }
+        lut[k] = (int16_t)(v < -32768.0 ? -32768 : v > 32767.0 ? 32767 : v);
+    }
+}
+
+static double exp_fn(double x) { return exp(x); }
+static double one_over_one_plus(double x) { return 1.0 / (1.0 + x); }
+
+/* Little-endian copy of n int16 values as an array at word w. */
+static hb_status add_i16_array(lower_op *lo, int w, const int16_t *v, int n)
+{
+    uint8_t le[2 * 2 * 513];
+    for (int k = 0; k < n; k++)
+        nn_wr_u16(le + 2 * k, (uint16_t)v[k]);
+    return lower_add_array(lo, w, le, 2u * (uint32_t)n);
+}
+
 /* ADD ---------------------------------------------------------------------- */
+
+/* 16x8: no offsets, headroom of 15 bits (65535 << 15 fits in int32). */
+static hb_status add_s16(const graph *g, int i, const graph_tensor *a,
+                         const graph_tensor *b, const graph_tensor *out, lower_op *lo)
+{
+    int32_t lo16, hi16;
+    if (a->zero_points[0] || b->zero_points[0] || out->zero_points[0])
+        return lower_refuse(g, i, "int16 zero points must be 0");
+    if (lower_act_range_s16(g->ops[i].opt.activation, out->scales[0], &lo16, &hi16) != HB_OK)
+        return lower_refuse(g, i, "%s", hb_last_error());
+    const int left_shift = 15;
+    const double twice_max =
+        2 * (double)(a->scales[0] > b->scales[0] ? a->scales[0] : b->scales[0]);
+    const double real_out = twice_max / ((1 << left_shift) * (double)out->scales[0]);
+    if (!(real_out < 1.0))
+        return lower_refuse(g, i, "output scale %g too small for the inputs' scales",
+                            (double)out->scales[0]);
+    int32_t m[3], s[3];
+    lower_quantize_multiplier((double)a->scales[0] / twice_max, &m[0], &s[0]);
+    lower_quantize_multiplier((double)b->scales[0] / twice_max, &m[1], &s[1]);
+    lower_quantize_multiplier(real_out, &m[2], &s[2]);
+    lo->words[NN_ADD_ACT_MIN] = (uint32_t)lo16;
+    lo->words[NN_ADD_ACT_MAX] = (uint32_t)hi16;
+    lo->words[NN_ADD_LEFT_SHIFT] = (uint32_t)left_shift;
+    lo->words[NN_ADD_A_MULT] = (uint32_t)m[0];
+    lo->words[NN_ADD_A_SHIFT] = (uint32_t)s[0];
+    lo->words[NN_ADD_B_MULT] = (uint32_t)m[1];
+    lo->words[NN_ADD_B_SHIFT] = (uint32_t)s[1];
+    lo->words[NN_ADD_OUT_MULT] = (uint32_t)m[2];
+    lo->words[NN_ADD_OUT_SHIFT] = (uint32_t)s[2];
+    return HB_OK;
+}
 
 hb_status lower_add(const graph *g, int i, lower_op *lo)
 {
@@ -77,8 +161,14 @@ hb_status lower_add(const graph *g, int i, lower_op *lo)
         lo->words[NN_ADD_ACT_MAX] = nn_f32_bits(fhi);
         return HB_OK;
     }
+    if (a->dtype == NN_DT_INT16 && b->dtype == NN_DT_INT16 && out->dtype == NN_DT_INT16) {
+        if (!per_tensor(a) || !per_tensor(b) || !per_tensor(out))
+            return lower_refuse(g, i, "int16 tensors need per-tensor quantisation");
+        return add_s16(g, i, a, b, out, lo);
+    }
     if (a->dtype != NN_DT_INT8 || b->dtype != NN_DT_INT8 || out->dtype != NN_DT_INT8)
-        return lower_refuse(g, i, "inputs and output must be all float32 or all int8 (%s + %s -> %s)",
+        return lower_refuse(g, i, "inputs and output must be all float32, all int8 or all "
+                            "int16 (%s + %s -> %s)",
                             nn_dtype_name(a->dtype), nn_dtype_name(b->dtype),
                             nn_dtype_name(out->dtype));
     if (!per_tensor(a) || !per_tensor(b) || !per_tensor(out))
@@ -135,6 +225,27 @@ hb_status lower_reshape(const graph *g, int i, lower_op *lo)
 
 /* SOFTMAX ------------------------------------------------------------------ */
 
+/* 16x8: differences scaled so that -65535 is -10 (beyond, e^x is
+ * negligible), the tables e^x over [-10, 0] and 1 / (1 + x) over [0, 1]. */
+static hb_status softmax_s16(const graph *g, int i, const graph_tensor *in,
+                             const graph_tensor *out, float beta, lower_op *lo)
+{
+    hb_status st;
+    int16_t lut[2 * 513];
+    int32_t mult, shift;
+    if ((st = check_unit_output16(g, i, in, out)) != HB_OK)
+        return st;
+    double real = (double)(in->scales[0] * beta) / (10.0 / 65535.0);
+    lower_quantize_multiplier(real, &mult, &shift);
+    if (!(real > 0.0) || shift > 15)
+        return lower_refuse(g, i, "beta x input scale %g is out of range", real);
+    gen_lut(exp_fn, -10.0, 0.0, lut);
+    gen_lut(one_over_one_plus, 0.0, 1.0, lut + 513);
+    lo->words[NN_SOFTMAX_MULT] = (uint32_t)mult;
+    lo->words[NN_SOFTMAX_SHIFT] = (uint32_t)shift;
+    return add_i16_array(lo, NN_SOFTMAX_LUT, lut, 2 * 513);
+}
+
 hb_status lower_softmax(const graph *g, int i, lower_op *lo)
 {
     hb_status st;
@@ -147,8 +258,10 @@ hb_status lower_softmax(const graph *g, int i, lower_op *lo)
 
     if (in->dtype == NN_DT_FLOAT32 && out->dtype == NN_DT_FLOAT32)
         return HB_OK;
+    if (in->dtype == NN_DT_INT16 && out->dtype == NN_DT_INT16)
+        return softmax_s16(g, i, in, out, beta, lo);
     if (in->dtype != NN_DT_INT8 || out->dtype != NN_DT_INT8)
-        return lower_refuse(g, i, "runs float32 -> float32 or int8 -> int8, not %s -> %s",
+        return lower_refuse(g, i, "runs float32, int8 or int16 (x -> x), not %s -> %s",
                             nn_dtype_name(in->dtype), nn_dtype_name(out->dtype));
     if (!per_tensor(in))
         return lower_refuse(g, i, "int8 input needs per-tensor quantisation");
@@ -176,6 +289,41 @@ hb_status lower_softmax(const graph *g, int i, lower_op *lo)
 
 /* LOGISTIC ----------------------------------------------------------------- */
 
+/* 16x8: the input goes to units of 1 / (3 x 4096), the table's step being
+ * 1/24 = 512 units. An input scale of 2^-12 or 2^-11 needs no multiplier
+ * (TFLite's power-of-two case, log2 within 1e-3 of an integer); otherwise
+ * scale x 3 x 4096 is doubled while <= 32767 / 2 and truncated. */
+static hb_status logistic_s16(const graph *g, int i, const graph_tensor *in,
+                              const graph_tensor *out, lower_op *lo)
+{
+    hb_status st;
+    uint8_t table[2 * 256];
+    if ((st = check_unit_output16(g, i, in, out)) != HB_OK)
+        return st;
+    float lg = logf(in->scales[0]) * (1.0f / logf(2.0f));
+    float lg_round = roundf(lg);
+    int32_t shift = 12 + (int32_t)lg_round, mult = 0;
+    if (!(fabsf(lg - lg_round) < 1e-3f) || (shift != 0 && shift != 1)) {
+        double m = (double)in->scales[0] * 4096.0 * 3.0;
+        shift = 0;
+        while (m <= 32767.0 / 2.0 && shift <= 30) {
+            shift++;
+            m *= 2.0;
+        }
+        if (m > 32767.0)
+            return lower_refuse(g, i, "int16 input scale %g is too large",
+                                (double)in->scales[0]);
+        mult = (int32_t)m;
+    }
+    for (int k = 0; k < 256; k++) {
+        double v = round(65536.0 / (1.0 + exp(-k / 24.0)));
+        nn_wr_u16(table + 2 * k, (uint16_t)(v > 65535.0 ? 65535 : v));
+    }
+    lo->words[NN_LOGISTIC_MULT] = (uint32_t)mult;
+    lo->words[NN_LOGISTIC_SHIFT] = (uint32_t)shift;
+    return lower_add_array(lo, NN_LOGISTIC_LUT, table, sizeof(table));
+}
+
 hb_status lower_logistic(const graph *g, int i, lower_op *lo)
 {
     hb_status st;
@@ -186,8 +334,10 @@ hb_status lower_logistic(const graph *g, int i, lower_op *lo)
 
     if (in->dtype == NN_DT_FLOAT32 && out->dtype == NN_DT_FLOAT32)
         return HB_OK;
+    if (in->dtype == NN_DT_INT16 && out->dtype == NN_DT_INT16)
+        return logistic_s16(g, i, in, out, lo);
     if (in->dtype != NN_DT_INT8 || out->dtype != NN_DT_INT8)
-        return lower_refuse(g, i, "runs float32 -> float32 or int8 -> int8, not %s -> %s",
+        return lower_refuse(g, i, "runs float32, int8 or int16 (x -> x), not %s -> %s",
                             nn_dtype_name(in->dtype), nn_dtype_name(out->dtype));
     if (!per_tensor(in))
         return lower_refuse(g, i, "int8 input needs per-tensor quantisation");

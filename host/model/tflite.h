@@ -16,7 +16,9 @@
  * subgraph inputs/outputs, buffers (the data vector, or offset/size from
  * the file start as models over 2 GB store them) and the description.
  * A tensor is a constant when its buffer has data; the data is copied into
- * the graph and must match the tensor's shape. graph_validate() runs last.
+ * the graph and must match the tensor's shape. float16 weights behind a
+ * DEQUANTIZE (TFLite's float16 models) become float16 constants read
+ * directly (tflite_fp16.h). graph_validate() runs last.
  * HB_ERR_UNSUPPORTED, naming the op's TFLite name and index ("op 4
  * (SQUARED_DIFFERENCE): not supported") or the tensor, for: a builtin the
  * engine has no opcode for, a custom op, a tensor type without an
@@ -29,7 +31,9 @@
  * 1, which every TFLite op resolver accepts), buffer 0 empty and one buffer
  * per constant tensor with its data aligned to 16 bytes from the file
  * start, the options table of every op kind (RESHAPE's new_shape is its
- * output's shape), quantisation, names and description. The graph must
+ * output's shape), quantisation, names and description; float16 constants
+ * are written as TFLite's float16 models have them, a float16 buffer read
+ * by a DEQUANTIZE whose float32 output the ops read. The graph must
  * pass graph_validate(); else HB_ERR_ARG. Over 2 GB: HB_ERR_UNSUPPORTED.
  * Writing what was read gives back an equal graph, and writing is
  * deterministic.

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "tflite_fbr.h"
+#include "tflite_fp16.h"
 #include "tflite_schema.h"
 
 /* Copied constants may total at most this many times the file size. */
@@ -466,7 +467,8 @@ hb_status tflite_read(const uint8_t *buf, size_t len, const char *name, graph **
         (st = rd_operators(&m, &sub)) || (st = rd_buffers(&m, &model)) ||
         (st = rd_tensors_io(&m, &sub)) ||
         (st = tflite_fbr_string(&m.r, &model, TFLITE_MODEL_DESCRIPTION, "description",
-                                &m.g->description)))
+                                &m.g->description)) ||
+        (st = tflite_fold_fp16(m.g)))
         goto cleanup;
     if ((st = graph_validate(m.g)) != HB_OK) {
         if (name)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "tflite_fb.h"
+#include "tflite_fp16.h"
 #include "tflite_schema.h"
 
 typedef struct {
@@ -284,6 +285,7 @@ hb_status tflite_write(const graph *g, uint8_t **buf, size_t *len)
     tflite_fb *b = &w.b;
     tflite_fb_table t;
     size_t model, subgraphs;
+    graph *expanded = NULL;
     hb_status st;
 
     if (buf)
@@ -295,7 +297,12 @@ hb_status tflite_write(const graph *g, uint8_t **buf, size_t *len)
     memset(&w, 0, sizeof(w));
     w.g = g;
     tflite_fb_init(&w.b);
-    if ((st = wr_check(&w)) != HB_OK || (st = wr_number(&w)) != HB_OK)
+    /* float16 weights go out as TFLite has them: behind a DEQUANTIZE. */
+    if ((st = wr_check(&w)) != HB_OK || (st = tflite_expand_fp16(g, &expanded)) != HB_OK)
+        goto cleanup;
+    if (expanded)
+        g = w.g = expanded;
+    if ((st = wr_number(&w)) != HB_OK)
         goto cleanup;
 
     tflite_fb_header(b, TFLITE_FILE_ID);
@@ -321,6 +328,7 @@ cleanup:
     tflite_fb_release(&w.b);
     free(w.buffer_of);
     free(w.data_slot);
+    graph_free(expanded);
     return st;
 }
 

@@ -1,15 +1,22 @@
 /*
- * session.h: one benchmark run, end to end.
+ * session.h: one benchmark run, end to end: a sweep of variants.
  *
  * Namespace: session_.
  *
- * Reads the model, lowers it to a blob, brings the board up, uploads the
- * blob, streams every vector (set inputs, invoke with warm-ups and timed
- * repeats, read per-layer counts and outputs), checks each output against
- * the host engine, and records everything in the store: the run and its
- * variant first, then one transaction per vector, the memory row, and the
- * run's final status. A failure or an interrupt leaves every row already
- * written in place and marks the run "failed" or "interrupted".
+ * Reads the source model, makes every variant from its recipe (or reads a
+ * variant made elsewhere), loads the dataset, all before the board starts:
+ * a recipe that does not apply, a bad dataset or a board that cannot hold
+ * a variant fails here, before any run row exists. Then it brings the board
+ * up and, variant after variant, uploads the blob, streams every vector
+ * (inputs quantised with that variant's own input parameters, invoke with
+ * warm-ups and timed repeats, per-layer counts, outputs), checks each output
+ * against the host engine and scores it against the labels and the
+ * reference variant (host/score). The store receives the run, then per
+ * variant its row with layers, one transaction per vector, its memory row
+ * and its scores, and finally the run's status. A failure or an interrupt
+ * leaves every row already written in place and marks the run "failed" or
+ * "interrupted"; outputs that differ from the host engine's fail the run
+ * once every variant has been recorded.
  */
 #ifndef SESSION_H
 #define SESSION_H
@@ -17,19 +24,29 @@
 #include <stdint.h>
 
 #include "../util/hb_error.h"
+#include "dataset.h"
 
 typedef struct {
     const char *board;             /* profile name or path */
     const char *const *board_dirs; /* where profiles are searched */
     int n_board_dirs;
     const char *firmware_dir;
-    const char *model_path;
-    const char *vectors_dir;       /* or NULL for random vectors */
-    int random_n;                  /* used when vectors_dir is NULL */
+    const char *model_path;        /* the source model (.tflite) */
+    const char *const *variants;   /* recipes (compress.h); NULL or 0: "float" */
+    int n_variants;
+    const char *reference;         /* recipe; NULL: the first variant. Added
+                                    * as the first variant if not listed. */
+    const char *base_dir;          /* relative file: paths start here (NULL: .) */
+    const char *dataset_dir;       /* or NULL for random vectors */
+    const dataset_element *element;/* how dataset values map; NULL: detect */
+    dataset_task task;             /* NONE: from the labels, if any */
+    int random_n;                  /* used when dataset_dir is NULL */
     uint32_t seed;
+    const char *calib_dir;         /* NULL: the run's own vectors calibrate */
     int repeat, warmup;
     int layers;                    /* time every layer */
     const char *db_path;
+    const char *suite_path;        /* provenance; may be NULL */
     const char *command_line;      /* provenance; may be NULL */
     /* Progress lines for people (may be NULL). */
     void (*progress)(void *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -38,7 +55,8 @@ typedef struct {
 
 typedef struct {
     int64_t run_id;                /* 0 if the run never started */
-    int vectors;                   /* vectors recorded */
+    int variants;                  /* variants completed */
+    int vectors;                   /* inferences recorded, all variants */
     int host_mismatches;           /* outputs that differ from the host engine */
 } session_result;
 

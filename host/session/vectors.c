@@ -91,12 +91,14 @@ static hb_status quantise(const graph *g, const uint8_t *in, uint8_t *out)
     return HB_OK;
 }
 
-hb_status vectors_load_dir(const char *dir, const graph *g, vectors *out)
+/* Both loaders: as float32 values only (as_float) or as model bytes with
+ * float32 files quantised. */
+static hb_status load_dir(const char *dir, const graph *g, int as_float, vectors *out)
 {
     char **names = NULL;
     int n = 0;
     hb_status st;
-    size_t want = vectors_input_bytes(g);
+    size_t want = as_float ? float_bytes(g) : vectors_input_bytes(g);
 
     memset(out, 0, sizeof(*out));
     if ((st = hb_list_dir(dir, ".bin", &names, &n)) != HB_OK)
@@ -116,6 +118,11 @@ hb_status vectors_load_dir(const char *dir, const graph *g, vectors *out)
         names[i] = NULL;
         if ((st = hb_read_file(path, &out->data[i], &len)) != HB_OK)
             goto cleanup;
+        if (as_float && len != want) {
+            st = hb_fail(HB_ERR_ARG, "vector %s has %zu bytes, the model's inputs take %zu "
+                         "as float32", path, len, want);
+            goto cleanup;
+        }
         if (len != want && len == float_bytes(g)) {
             uint8_t *q = malloc(want ? want : 1);
             if (!q) {
@@ -141,6 +148,16 @@ cleanup:
     hb_free_names(names, n);
     vectors_free(out);
     return st;
+}
+
+hb_status vectors_load_dir(const char *dir, const graph *g, vectors *out)
+{
+    return load_dir(dir, g, 0, out);
+}
+
+hb_status vectors_load_float_dir(const char *dir, const graph *g, vectors *out)
+{
+    return load_dir(dir, g, 1, out);
 }
 
 static uint32_t xorshift32(uint32_t *s)

@@ -36,6 +36,10 @@ size_t vectors_input_bytes(const graph *g);
 /* Loads every *.bin in dir. All sizes are checked before anything is
  * returned: a wrong size names the file and both sizes. */
 hb_status vectors_load_dir(const char *dir, const graph *g, vectors *out);
+/* Loads every *.bin in dir as float32 values of every input element (what
+ * calibration takes), never quantised: each file must hold exactly
+ * 4 x (elements of all inputs) bytes; data[i] is then float-aligned. */
+hb_status vectors_load_float_dir(const char *dir, const graph *g, vectors *out);
 hb_status vectors_random(int n, uint32_t seed, const graph *g, vectors *out);
 void vectors_free(vectors *v);
 

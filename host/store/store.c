@@ -119,8 +119,41 @@ static const char schema_v1[] =
     "  ON DELETE CASCADE);"
     "CREATE INDEX memory_run ON memory(run_id);";
 
+/* Version 2: scores. The run names its reference variant (by recipe), its
+ * dataset, suite and task; each variant gets its scores (one row per
+ * metric) and, per layer, the reference layer it was compared with and the
+ * SNR against it. */
+static const char schema_v2[] =
+    "ALTER TABLE runs ADD COLUMN reference TEXT;"
+    "ALTER TABLE runs ADD COLUMN dataset TEXT;"
+    "ALTER TABLE runs ADD COLUMN suite TEXT;"
+    "ALTER TABLE runs ADD COLUMN task TEXT"
+    " CHECK (task IN ('classification', 'anomaly', 'regression'));"
+    "CREATE TABLE scores ("
+    " run_id INTEGER NOT NULL,"
+    " variant_id INTEGER NOT NULL,"
+    " metric TEXT NOT NULL CHECK (metric <> ''),"
+    " value REAL NOT NULL,"
+    " PRIMARY KEY (variant_id, metric),"
+    " FOREIGN KEY (run_id, variant_id) REFERENCES variants(run_id, id)"
+    "  ON DELETE CASCADE) WITHOUT ROWID;"
+    "CREATE INDEX scores_run ON scores(run_id);"
+    "CREATE TABLE layer_scores ("
+    " run_id INTEGER NOT NULL,"
+    " variant_id INTEGER NOT NULL,"
+    " layer INTEGER NOT NULL,"
+    " ref_layer INTEGER CHECK (ref_layer >= 0),"
+    " snr_db REAL,"
+    " CHECK ((ref_layer IS NULL) = (snr_db IS NULL)),"
+    " PRIMARY KEY (variant_id, layer),"
+    " FOREIGN KEY (variant_id, layer) REFERENCES layers(variant_id, idx)"
+    "  ON DELETE CASCADE,"
+    " FOREIGN KEY (run_id, variant_id) REFERENCES variants(run_id, id)"
+    "  ON DELETE CASCADE) WITHOUT ROWID;";
+
 static const char *const store_migrations[] = {
     schema_v1, /* 0 -> 1 */
+    schema_v2, /* 1 -> 2 */
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==

@@ -25,7 +25,7 @@
 #include "../util/hb_error.h"
 
 /* PRAGMA user_version of the database this build writes. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 /* "json_version" of store_run_json(); raised when a stable field changes
  * meaning or goes away (adding fields does not raise it). */
 #define STORE_JSON_VERSION 1
@@ -48,12 +48,18 @@ typedef struct {
     double counter_hz;        /* ticks per second of the board's counter */
     int repeat, warmup;
     const char *command;      /* the command line, for provenance; may be NULL */
+    /* Since schema version 2; each may be NULL. */
+    const char *reference;    /* canonical recipe of the reference variant */
+    const char *dataset;      /* the dataset folder as given, or "random:N:SEED" */
+    const char *suite;        /* the suite file */
+    const char *task;         /* "classification", "anomaly" or "regression" */
 } store_run_info;
 
 /* Creates a run with status "running", the current UTC time as "started"
  * and a new random uuid. board, host, version and timing_unit are required;
  * counter_hz > 0, repeat >= 1, warmup >= 0, else HB_ERR_ARG. *run_id is the
- * local id (> 0), 0 on failure. */
+ * local id (> 0), 0 on failure. task, when given, must be one of its three
+ * words (HB_ERR_ARG). */
 hb_status store_run_begin(store *s, const store_run_info *info, int64_t *run_id);
 /* Sets status ("ok", "failed" or "interrupted"), error (may be NULL) and
  * "finished" (now). HB_ERR_NOT_FOUND if there is no such run. */
@@ -127,15 +133,35 @@ typedef struct {
 hb_status store_memory_set(store *s, int64_t run_id, int64_t variant_id,
                            const store_memory *m);
 
+typedef struct {
+    const char *metric;        /* "accuracy", "snr_db", ...; required */
+    double value;              /* finite */
+} store_score;
+
+typedef struct {
+    int layer;                 /* the variant's layer index */
+    int ref_layer;             /* the reference layer compared with, or -1
+                                * when none matches (stored as null) */
+    double snr_db;             /* finite; ignored when ref_layer is -1 */
+} store_layer_score;
+
+/* Stores a variant's scores and per-layer SNR in one transaction. A metric
+ * or layer given twice, a layer the variant does not have, a variant not in
+ * run_id or a value that is not finite is refused (HB_ERR_ARG) and changes
+ * nothing. */
+hb_status store_scores_add(store *s, int64_t run_id, int64_t variant_id,
+                           const store_score *scores, int n_scores,
+                           const store_layer_score *layers, int n_layers);
+
 /* All runs, newest first (by "started", then id): a JSON array of run
  * objects (the "run" object of store_run_json) with two extra counts,
  * "variants" and "inferences". *out is NULL on failure. */
 hb_status store_runs_json(store *s, json_t **out);
 /* One run as the documented JSON contract (docs/schema.md):
- * {"json_version": 1, "run": {...}, "variants": [{recipe, model_sha256,
- *  blob_bytes, arena_bytes, stack_bytes, inferences: [{vector, cycles,
- *  latency_us, output_hex, ...}], layers: [{index, op, macs, cycles_median,
- *  ...}]}]}. cycles_median is the lower median over vectors. Read in one
+ * {"json_version": 1, "run": {..., reference, ...}, "variants": [{recipe,
+ *  model_sha256, blob_bytes, arena_bytes, stack_bytes, scores: {metric:
+ *  value}, inferences: [{vector, cycles, latency_us, output_hex, ...}],
+ *  layers: [{index, op, macs, cycles_median, snr_db, ...}]}]}. cycles_median is the lower median over vectors. Read in one
  * transaction (one consistent snapshot). HB_ERR_NOT_FOUND if there is no
  * such run; *out is NULL on failure. */
 hb_status store_run_json(store *s, int64_t run_id, json_t **out);

@@ -20,7 +20,11 @@
     " r.hilbench_version AS hilbench_version, r.status AS status,"           \
     " r.error AS error, r.timing_unit AS timing_unit,"                       \
     " r.counter_hz AS counter_hz, r.repeat AS repeat, r.warmup AS warmup,"   \
-    " r.command AS command"
+    " r.command AS command, r.reference AS reference,"                       \
+    " (SELECT v.id FROM variants v WHERE v.run_id = r.id"                    \
+    "  AND v.recipe = r.reference ORDER BY v.id LIMIT 1)"                    \
+    "  AS reference_variant_id,"                                             \
+    " r.dataset AS dataset, r.suite AS suite, r.task AS task"
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one
  * (bad lead or continuation byte, overlong form, surrogate, > U+10FFFF). */
@@ -178,15 +182,38 @@ static hb_status add_repeats(store *s, sqlite3_stmt *st, int64_t variant_id,
     return HB_OK;
 }
 
-/* Adds "inferences" and "layers" to one variant object. */
+/* Adds "scores", an object of metric -> value, to one variant object. */
+static hb_status add_scores(store *s, sqlite3_stmt *st, int64_t variant_id,
+                            json_t *variant)
+{
+    json_t *scores = json_object();
+    int rc;
+
+    if (json_object_set_new(variant, "scores", scores) != 0)
+        return hb_fail(HB_ERR_MEM, "out of memory");
+    sqlite3_bind_int64(st, 1, variant_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *metric = (const char *)sqlite3_column_text(st, 0);
+        if (!metric || json_object_set_new(scores, metric, column_json(st, 1)) != 0)
+            return hb_fail(HB_ERR_MEM, "out of memory");
+    }
+    if (rc != SQLITE_DONE)
+        return store_sql_fail(s, "sqlite3_step", "select scores");
+    sqlite3_reset(st);
+    return HB_OK;
+}
+
+/* Adds "scores", "inferences" and "layers" to one variant object. */
 static hb_status fill_variant(store *s, sqlite3_stmt *inf_st,
                               sqlite3_stmt *rep_st, sqlite3_stmt *layer_st,
-                              json_t *variant)
+                              sqlite3_stmt *score_st, json_t *variant)
 {
     int64_t id = json_integer_value(json_object_get(variant, "id"));
     json_t *inferences = json_array(), *layers;
     hb_status ret;
 
+    if ((ret = add_scores(s, score_st, id, variant)) != HB_OK)
+        return ret;
     /* set_new takes the reference even when it fails. */
     if (json_object_set_new(variant, "inferences", inferences) != 0)
         return hb_fail(HB_ERR_MEM, "out of memory");
@@ -228,8 +255,11 @@ hb_status store_run_json(store *s, int64_t run_id, json_t **out)
         "SELECT l.idx AS \"index\", l.op AS op, l.macs AS macs,"
         " l.param_bytes AS param_bytes, l.input_shapes AS input_shapes,"
         " l.output_shapes AS output_shapes, l.input_dtypes AS input_dtypes,"
-        " l.output_dtypes AS output_dtypes, m.cycles AS cycles_median"
-        " FROM layers l LEFT JOIN ("
+        " l.output_dtypes AS output_dtypes, m.cycles AS cycles_median,"
+        " ls.snr_db AS snr_db, ls.ref_layer AS snr_ref_layer"
+        " FROM layers l LEFT JOIN layer_scores ls"
+        "  ON ls.variant_id = l.variant_id AND ls.layer = l.idx"
+        " LEFT JOIN ("
         "  SELECT layer, cycles FROM ("
         "   SELECT layer, cycles,"
         "    row_number() OVER (PARTITION BY layer ORDER BY cycles) AS k,"
@@ -237,8 +267,10 @@ hb_status store_run_json(store *s, int64_t run_id, json_t **out)
         "   FROM layer_timings WHERE variant_id = ?1)"
         "  WHERE k = (n + 1) / 2) m ON m.layer = l.idx"
         " WHERE l.variant_id = ?1 ORDER BY l.idx";
+    static const char score_sql[] =
+        "SELECT metric, value FROM scores WHERE variant_id = ?1 ORDER BY metric";
     sqlite3_stmt *run_st = NULL, *var_st = NULL, *inf_st = NULL,
-                 *rep_st = NULL, *layer_st = NULL;
+                 *rep_st = NULL, *layer_st = NULL, *score_st = NULL;
     json_t *top = NULL, *run = NULL, *variants = NULL, *v;
     hb_status ret;
     size_t i;
@@ -252,7 +284,8 @@ hb_status store_run_json(store *s, int64_t run_id, json_t **out)
         (ret = store_sql_prepare(s, "select variants", variant_sql, &var_st)) != HB_OK ||
         (ret = store_sql_prepare(s, "select inferences", inference_sql, &inf_st)) != HB_OK ||
         (ret = store_sql_prepare(s, "select repeats", repeat_sql, &rep_st)) != HB_OK ||
-        (ret = store_sql_prepare(s, "select layers", layer_sql, &layer_st)) != HB_OK)
+        (ret = store_sql_prepare(s, "select layers", layer_sql, &layer_st)) != HB_OK ||
+        (ret = store_sql_prepare(s, "select scores", score_sql, &score_st)) != HB_OK)
         goto cleanup;
     top = json_object();
     run = json_object();
@@ -282,7 +315,7 @@ hb_status store_run_json(store *s, int64_t run_id, json_t **out)
     if ((ret = rows_into(s, var_st, variants, "select variants")) != HB_OK)
         goto cleanup;
     json_array_foreach(variants, i, v)
-        if ((ret = fill_variant(s, inf_st, rep_st, layer_st, v)) != HB_OK)
+        if ((ret = fill_variant(s, inf_st, rep_st, layer_st, score_st, v)) != HB_OK)
             goto cleanup;
     ret = store_sql_commit(s);
 cleanup:
@@ -291,6 +324,7 @@ cleanup:
     sqlite3_finalize(inf_st);
     sqlite3_finalize(rep_st);
     sqlite3_finalize(layer_st);
+    sqlite3_finalize(score_st);
     store_sql_rollback(s);
     json_decref(run);
     json_decref(variants);

@@ -63,8 +63,12 @@ hb_status store_run_begin(store *s, const store_run_info *info, int64_t *run_id)
     static const char *const units[] = {"cycles", "instructions", "ns", NULL};
     static const char sql[] =
         "INSERT INTO runs (uuid, started, board, host, hilbench_version,"
-        " timing_unit, counter_hz, repeat, warmup, command)"
-        " VALUES (?1, " NOW_SQL ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+        " timing_unit, counter_hz, repeat, warmup, command, reference, dataset,"
+        " suite, task)"
+        " VALUES (?1, " NOW_SQL ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+        " ?13)";
+    static const char *const tasks[] = {"classification", "anomaly", "regression",
+                                        NULL};
     sqlite3_stmt *st = NULL;
     char uuid[37];
     hb_status ret;
@@ -83,6 +87,9 @@ hb_status store_run_begin(store *s, const store_run_info *info, int64_t *run_id)
     if (!isfinite(info->counter_hz) || info->counter_hz <= 0)
         return hb_fail(HB_ERR_ARG, "store_run_begin: counter_hz %g must be > 0",
                        info->counter_hz);
+    if (info->task && !one_of(info->task, tasks))
+        return hb_fail(HB_ERR_ARG, "store_run_begin: task '%s' is not "
+                       "classification, anomaly or regression", info->task);
     if (info->repeat < 1 || info->warmup < 0)
         return hb_fail(HB_ERR_ARG, "store_run_begin: repeat %d must be >= 1 and "
                        "warmup %d >= 0", info->repeat, info->warmup);
@@ -94,7 +101,11 @@ hb_status store_run_begin(store *s, const store_run_info *info, int64_t *run_id)
         (ret = store_sql_bind_text(s, st, 3, info->host)) != HB_OK ||
         (ret = store_sql_bind_text(s, st, 4, info->version)) != HB_OK ||
         (ret = store_sql_bind_text(s, st, 5, info->timing_unit)) != HB_OK ||
-        (ret = store_sql_bind_text(s, st, 9, info->command)) != HB_OK)
+        (ret = store_sql_bind_text(s, st, 9, info->command)) != HB_OK ||
+        (ret = store_sql_bind_text(s, st, 10, info->reference)) != HB_OK ||
+        (ret = store_sql_bind_text(s, st, 11, info->dataset)) != HB_OK ||
+        (ret = store_sql_bind_text(s, st, 12, info->suite)) != HB_OK ||
+        (ret = store_sql_bind_text(s, st, 13, info->task)) != HB_OK)
         goto cleanup;
     if (sqlite3_bind_double(st, 6, info->counter_hz) != SQLITE_OK ||
         sqlite3_bind_int(st, 7, info->repeat) != SQLITE_OK ||

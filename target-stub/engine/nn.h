@@ -58,7 +58,10 @@ typedef enum {
     X(OP_PARAMS, "bad op parameters")                               \
     X(OP_CONST, "op writes a constant or reads an unset tensor")    \
     X(IO, "bad model input or output list")                         \
-    X(ARENA, "arena too small for the model")
+    X(ARENA, "arena too small for the model")                       \
+    X(TENSOR_KIND, "unknown tensor kind")                           \
+    X(SPARSE, "sparse tensor: mask and packed values disagree")     \
+    X(OP_SPARSE, "op input may not be sparse")
 
 typedef enum {
 #define NN_X_(e, s) NN_WHY_##e,
@@ -101,6 +104,9 @@ typedef struct {
     const int32_t *zero_points;
     uint32_t channels;   /* per-channel count */
     uint8_t axis;        /* per-channel dimension */
+    uint8_t kind;        /* NN_KIND_* (nn_blob.h); sparse kinds: data and
+                            bytes are the stored mask and values */
+    uint8_t kind_axis;   /* NN_KIND_CHANNELS: the channel dimension */
 } nn_tensor;
 
 enum { NN_QUANT_NONE = 0, NN_QUANT_TENSOR = 1, NN_QUANT_CHANNEL = 2 };

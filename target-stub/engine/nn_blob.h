@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include "nn_types.h"
+
 #define NN_BLOB_MAGIC 0x424E4248u /* "HBNB" read as little-endian u32 */
 #define NN_BLOB_VERSION 1
 #define NN_BLOB_HEADER_BYTES 64
@@ -54,10 +56,46 @@ enum {
     NN_BT_SCALE = 36,  /* f32 (per-tensor) | u32 blob offset of f32 scales[],
                           then i32 zero_points[] (per-channel) */
     NN_BT_ZERO = 40,   /* i32 (per-tensor) | u32 channel count */
-    NN_BT_AXIS = 44    /* u8 per-channel dimension; 45..47 zero */
+    NN_BT_AXIS = 44,   /* u8 per-channel dimension */
+    NN_BT_KIND_AXIS = 45 /* u8 kind 3: the channel dimension; else 0. 46..47 zero */
 };
 
-enum { NN_KIND_ARENA = 0, NN_KIND_CONST = 1 };
+/* Where a tensor's data lives and how it is stored. Kinds 2 and 3 are
+ * constants without their zeros (docs/model-format.md, "Sparse constants"):
+ * at the offset, a mask (1 bit per element, or per channel along the
+ * dimension at NN_BT_KIND_AXIS; LSB first) zero-padded to 4 bytes, then the
+ * kept values in element order; `bytes` counts both. A reader refuses a kind
+ * it does not know. */
+enum {
+    NN_KIND_ARENA = 0,    /* activation in the arena */
+    NN_KIND_CONST = 1,    /* dense constant in the data region */
+    NN_KIND_SPARSE = 2,   /* bitmap of the nonzero elements, then those */
+    NN_KIND_CHANNELS = 3, /* mask of the kept channels, then their values */
+    NN_KIND_COUNT
+};
+
+/* Bytes of a sparse constant's mask of `bits` bits, padding included. */
+static inline uint64_t nn_blob_mask_bytes(uint64_t bits)
+{
+    return (bits + 31) / 32 * 4;
+}
+
+/* The op inputs that may be sparse (kinds 2 and 3): the weights (input 1)
+ * of FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D. Returns the dimension
+ * of that input that runs over output channels (the kind 3 axis), or -1 if
+ * input k of opcode `op` must be dense. */
+static inline int nn_blob_sparse_axis(int op, int k)
+{
+    if (k != 1)
+        return -1;
+    if (op == NN_OP_FULLY_CONNECTED || op == NN_OP_CONV_2D)
+        return 0;
+    return op == NN_OP_DEPTHWISE_CONV_2D ? 3 : -1;
+}
+
+/* Most taps (KH x KW) of a DEPTHWISE_CONV_2D filter stored as kind 2: its
+ * kernel keeps one running value index per tap on the stack. */
+#define NN_BLOB_SPARSE_DW_TAPS 64
 
 /* Op record: u8 opcode, u8 n_inputs, u8 n_outputs, u8 n_words, then
  * u16 tensor indices (inputs, outputs; NN_ABSENT for an absent optional

@@ -46,6 +46,19 @@ static inline int32_t nn_fx_mul_by_quantized(int32_t x, int32_t multiplier,
                                 right);
 }
 
+/* x * M for a 64-bit accumulator (TFLite's 16x8 kernels): the multiplier is
+ * first rounded to 16 bits (Q15), then one rounding shift of 15 - shift
+ * bits, halves rounding up. Needs |x| < 2^47 and shift in [-31, 7]; the
+ * result stays in 64 bits so that the caller clamps before narrowing. */
+static inline int64_t nn_fx_mul_by_quantized64(int64_t x, int32_t multiplier,
+                                               int shift)
+{
+    int32_t reduced = multiplier < 0x7FFF0000 ? (multiplier + (1 << 15)) >> 16
+                                              : 0x7FFF;
+    int total = 15 - shift;
+    return (x * reduced + ((int64_t)1 << (total - 1))) >> total;
+}
+
 static inline int32_t nn_fx_clamp(int32_t x, int32_t lo, int32_t hi)
 {
     return x < lo ? lo : (x > hi ? hi : x);

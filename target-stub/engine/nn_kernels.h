@@ -143,6 +143,78 @@ void nn_k_max_pool_f32(const nn_k_window *win, float act_min, float act_max,
                        const nn_k_dims *in_d, const float *input,
                        const nn_k_dims *out_d, float *output);
 
+/* Packed weights: FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D ------------
+ * Weights stored without their zeros, or as half floats (the blob's sparse
+ * constants and float16 weights). The kernels walk only the stored values,
+ * in the dense kernels' order, so each gives the dense reference kernel's
+ * result on the same weights with the zeros filled in: int8 exactly; float
+ * exactly when every input is finite (an accumulator that starts at +0 never
+ * becomes -0, so the skipped +-0 products change nothing; an infinite or
+ * NaN input meeting a skipped weight gives NaN only in the dense kernel).
+ * Arguments as the dense kernels', with the weights described by: */
+typedef enum {
+    NN_K_DENSE = 0,    /* every value */
+    NN_K_BITMAP = 1,   /* bit i of mask: element i stored */
+    NN_K_CHANNELS = 2  /* bit c of mask: output channel c stored */
+} nn_k_layout;
+
+typedef enum {
+    NN_K_F32 = 0,      /* float */
+    NN_K_F16 = 1,      /* uint16_t IEEE half, converted on the fly */
+    NN_K_S8 = 2        /* int8_t, symmetric (zero point 0) */
+} nn_k_value;
+
+typedef struct {
+    int layout;             /* nn_k_layout */
+    int value;              /* nn_k_value */
+    const uint8_t *mask;    /* LSB first, 4-byte aligned (read in 32-bit
+                               little-endian words); NULL for NN_K_DENSE */
+    const void *values;     /* stored values in element order (CHANNELS:
+                               the dense tensor without the dropped
+                               channels) */
+    /* NN_K_S8 in a float kernel (hybrid): w = scales[c * scale_stride] x q,
+     * c the output channel. */
+    const float *scales;
+    int scale_stride;
+} nn_k_weights;
+
+/* Most taps (KH x KW) of a DEPTHWISE_CONV_2D filter in NN_K_BITMAP layout. */
+#define NN_K_PACKED_DW_TAPS 64
+
+/* int8 (NN_K_S8 values, p->weights_offset 0) and float (float32, float16,
+ * or int8 dequantised with w->scales) FULLY_CONNECTED. */
+void nn_k_fc_packed_s8(const nn_k_fc_dims *d, const nn_k_fc_s8_params *p,
+                       const nn_k_requant *rq, const int8_t *input,
+                       const nn_k_weights *w, const int32_t *bias,
+                       int8_t *output);
+void nn_k_fc_packed_f32(const nn_k_fc_dims *d, float act_min, float act_max,
+                        const float *input, const nn_k_weights *w,
+                        const float *bias, float *output);
+/* CONV_2D, filter layout and groups as nn_k_conv_s8 (f_d: its shape). */
+void nn_k_conv_packed_s8(const nn_k_window *win, const nn_k_conv_s8_params *p,
+                         const nn_k_requant *rq, const nn_k_dims *in_d,
+                         const int8_t *input, const nn_k_dims *f_d,
+                         const nn_k_weights *w, const int32_t *bias,
+                         const nn_k_dims *out_d, int8_t *output);
+void nn_k_conv_packed_f32(const nn_k_window *win, float act_min,
+                          float act_max, const nn_k_dims *in_d,
+                          const float *input, const nn_k_dims *f_d,
+                          const nn_k_weights *w, const float *bias,
+                          const nn_k_dims *out_d, float *output);
+/* DEPTHWISE_CONV_2D as nn_k_dw_conv_s8; NN_K_BITMAP filters have at most
+ * NN_K_PACKED_DW_TAPS taps. */
+void nn_k_dw_conv_packed_s8(const nn_k_window *win,
+                            const nn_k_conv_s8_params *p,
+                            const nn_k_requant *rq, const nn_k_dims *in_d,
+                            const int8_t *input, const nn_k_dims *f_d,
+                            const nn_k_weights *w, const int32_t *bias,
+                            const nn_k_dims *out_d, int8_t *output);
+void nn_k_dw_conv_packed_f32(const nn_k_window *win, float act_min,
+                             float act_max, const nn_k_dims *in_d,
+                             const float *input, const nn_k_dims *f_d,
+                             const nn_k_weights *w, const float *bias,
+                             const nn_k_dims *out_d, float *output);
+
 /* ADD, QUANTIZE, DEQUANTIZE, LOGISTIC, SOFTMAX --------------------------- */
 #define NN_K_BCAST_RANK 6
 
@@ -233,5 +305,68 @@ void nn_k_softmax_s8(const nn_k_softmax_dims *d,
                      int8_t *out);
 void nn_k_softmax_f32(const nn_k_softmax_dims *d, float beta, const float *in,
                       float *out);
+
+/* 16x8: int16 activations with zero point 0, int8 weights, int64 bias ----
+ * TFLite's 16x8 rule: accumulate w * x in int64, add the bias, requantise
+ * with nn_fx_mul_by_quantized64 (per channel or per tensor), clamp. No
+ * offsets: every int16 zero point is 0. |sum of products| + |bias| must be
+ * below 2^47 (the ops check it). act_min <= act_max within [-32768, 32767]. */
+typedef struct {
+    int32_t act_min, act_max;
+} nn_k_act16;
+
+void nn_k_fc_s16(const nn_k_fc_dims *d, const nn_k_act16 *p,
+                 const nn_k_requant *rq, const int16_t *input,
+                 const int8_t *weights, const int64_t *bias, int16_t *output);
+void nn_k_conv_s16(const nn_k_window *win, const nn_k_act16 *p,
+                   const nn_k_requant *rq, const nn_k_dims *in_d,
+                   const int16_t *input, const nn_k_dims *f_d,
+                   const int8_t *filter, const int64_t *bias,
+                   const nn_k_dims *out_d, int16_t *output);
+void nn_k_dw_conv_s16(const nn_k_window *win, const nn_k_act16 *p,
+                      const nn_k_requant *rq, const nn_k_dims *in_d,
+                      const int16_t *input, const nn_k_dims *f_d,
+                      const int8_t *filter, const int64_t *bias,
+                      const nn_k_dims *out_d, int16_t *output);
+
+/* Pools as the int8 ones; the average over at most 65535 taps. */
+void nn_k_avg_pool_s16(const nn_k_window *win, const nn_k_act16 *p,
+                       const nn_k_dims *in_d, const int16_t *input,
+                       const nn_k_dims *out_d, int16_t *output);
+void nn_k_max_pool_s16(const nn_k_window *win, const nn_k_act16 *p,
+                       const nn_k_dims *in_d, const int16_t *input,
+                       const nn_k_dims *out_d, int16_t *output);
+
+/* ADD: the int8 rule with int16 values; offsets 0, left_shift <= 15,
+ * multipliers >= 0 (then no intermediate leaves int32). */
+void nn_k_add_s16(const nn_k_bcast *w, const nn_k_add_s8_params *p,
+                  const int16_t *a, const int16_t *b, int16_t *out);
+
+/* Softmax, output scale 1/32768, zero point 0: differences from the row
+ * maximum scaled by (mult, shift) so that -65535 stands for -10, e^x and
+ * 1 / (1 + x) from 513-entry tables with linear interpolation. */
+typedef struct {
+    int32_t mult, shift;     /* Q31 and left shift in [-31, 15] */
+    const int16_t *exp_lut;  /* e^x over [-10, 0], Q0.15; every entry in
+                                [0, 32767], the last two >= 2^14 */
+    const int16_t *recip_lut;/* 1 / (1 + x) over [0, 1], Q0.15 */
+} nn_k_softmax_s16_params;
+
+void nn_k_softmax_s16(const nn_k_softmax_dims *d,
+                      const nn_k_softmax_s16_params *p, const int16_t *in,
+                      int16_t *out);
+
+/* Logistic, output scale 1/32768, zero point 0: the input is scaled to
+ * units of 1 / (3 x 4096) by (x * mult + round) >> shift (mult 0 stands for
+ * 3 << shift, shift 0), then sigmoid from a 256-entry table of
+ * sigmoid(k / 24) in Q0.16, interpolated. */
+typedef struct {
+    int32_t mult;            /* [0, 32767] */
+    int32_t shift;           /* [0, 31]; <= 1 when mult is 0 */
+    const uint16_t *table;   /* 256 entries */
+} nn_k_logistic_s16_params;
+
+void nn_k_logistic_s16(const nn_k_logistic_s16_params *p, int count,
+                       const int16_t *in, int16_t *out);
 
 #endif

@@ -27,4 +27,46 @@ float nn_roundf(float x);
  * undefined conversion of out-of-range values. */
 int32_t nn_round_sat(float x, int32_t lo, int32_t hi);
 
+/* The float value of an IEEE-754 half (binary16) given as its bits: exact
+ * for every half, subnormals, infinities and NaNs (payload kept) included.
+ * Always inlined: the float16 weight kernels call it for every product. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline float nn_f16_to_f32(uint16_t h)
+{
+#if defined(__GNUC__) && defined(__ARM_FP) && (__ARM_FP & 4) &&                    \
+    (defined(__ARM_ARCH_7EM__) || defined(__ARM_ARCH_8M_MAIN__) ||                   \
+     defined(__ARM_ARCH_8_1M_MAIN__))
+    /* The FPUs of these cores (FPv4-SP, FPv5) convert halves in one
+     * instruction, exactly; only a signalling NaN comes out quieted. GCC
+     * advertises it only with -mfp16-format, hence the architecture test. */
+    union { uint32_t u; float f; } in = {h};
+    float f;
+    __asm__("vcvtb.f32.f16 %0, %1" : "=t"(f) : "t"(in.f));
+    return f;
+#else
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t exp = (h >> 10) & 0x1fu, man = h & 0x3ffu, bits;
+    if (exp == 0x1fu) {
+        bits = sign | 0x7f800000u | (man << 13);
+    } else if (exp) {
+        bits = sign | ((exp + 112u) << 23) | (man << 13);
+    } else if (!man) {
+        bits = sign;
+    } else {
+        /* Subnormal: man x 2^-24; normalise to 1.m x 2^e. */
+        uint32_t e = 113;
+        do {
+            man <<= 1;
+            e--;
+        } while (!(man & 0x400u));
+        bits = sign | (e << 23) | ((man & 0x3ffu) << 13);
+    }
+    union { uint32_t u; float f; } v;
+    v.u = bits;
+    return v.f;
+#endif
+}
+
 #endif

@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "nn_sparse.h"
+
 static const nn_op_impl op_table[NN_OP_COUNT] = {
 #define NN_X_(e, n) [NN_OP_##e] = {nn_op_##n##_check, nn_op_##n##_eval},
     NN_ENGINE_OPS(NN_X_)
@@ -84,7 +86,7 @@ uint32_t nn_engine_ops(void)
 
 uint32_t nn_engine_dtypes(void)
 {
-    return (1u << NN_DT_FLOAT32) | (1u << NN_DT_INT8);
+    return (1u << NN_DT_FLOAT32) | (1u << NN_DT_INT8) | (1u << NN_DT_INT16);
 }
 
 static nn_status fail(nn_error *err, nn_status st, nn_why why, int32_t op,
@@ -121,7 +123,9 @@ static void tensor_view(const nn_model *m, uint16_t i, uint8_t *arena,
     memset(t, 0, sizeof(*t));
     t->dtype = r[NN_BT_DTYPE];
     t->rank = r[NN_BT_RANK];
-    t->is_const = r[NN_BT_KIND] == NN_KIND_CONST;
+    t->is_const = r[NN_BT_KIND] != NN_KIND_ARENA;
+    t->kind = r[NN_BT_KIND];
+    t->kind_axis = r[NN_BT_KIND_AXIS];
     t->quant = r[NN_BT_QUANT];
     t->count = 1;
     for (int d = 0; d < t->rank; d++) {
@@ -184,24 +188,30 @@ static nn_status check_tensor(const nn_model *m, uint16_t i, nn_error *err)
     }
     uint64_t bytes = nn_rd_u32(r + NN_BT_BYTES);
     uint32_t esize = dtype_bytes[dtype];
-    if (bytes != count * esize)
+    /* Sparse kinds store fewer bytes than the shape: checked below. */
+    int sparse = kind == NN_KIND_SPARSE || kind == NN_KIND_CHANNELS;
+    if (kind >= NN_KIND_COUNT)
+        return fail(err, NN_ERR_BLOB, NN_WHY_TENSOR_KIND, -1, i, rec);
+    if (!sparse && bytes != count * esize)
         return fail(err, NN_ERR_BLOB, NN_WHY_TENSOR_BYTES, -1, i, rec);
     uint64_t off = nn_rd_u32(r + NN_BT_OFFSET);
-    uint32_t align = esize < 4 ? esize : 4;
+    uint32_t align = sparse ? 4 : esize < 4 ? esize : 4;
     if (off % align)
         return fail(err, NN_ERR_BLOB, NN_WHY_TENSOR_ALIGN, -1, i, rec);
     if (kind == NN_KIND_ARENA) {
         if (off + bytes > m->arena_bytes)
             return fail(err, NN_ERR_BLOB, NN_WHY_TENSOR_BOUNDS, -1, i, rec);
-    } else if (kind == NN_KIND_CONST) {
-        if (!in_data(m, off, bytes))
-            return fail(err, NN_ERR_BLOB, NN_WHY_TENSOR_BOUNDS, -1, i, rec);
-    } else {
+    } else if (!in_data(m, off, bytes)) {
         return fail(err, NN_ERR_BLOB, NN_WHY_TENSOR_BOUNDS, -1, i, rec);
     }
-    for (int b = NN_BT_AXIS + 1; b < NN_BLOB_TENSOR_BYTES; b++)
-        if (r[b])
-            return fail(err, NN_ERR_BLOB, NN_WHY_TENSOR_SHAPE, -1, i, rec);
+    if ((kind != NN_KIND_CHANNELS && r[NN_BT_KIND_AXIS]) || r[NN_BT_KIND_AXIS + 1] ||
+        r[NN_BT_KIND_AXIS + 2])
+        return fail(err, NN_ERR_BLOB, NN_WHY_TENSOR_SHAPE, -1, i, rec);
+    if (sparse) {
+        nn_why why = nn_sparse_check_tensor(r, m->blob + off, bytes, count, esize);
+        if (why != NN_WHY_NONE)
+            return fail(err, NN_ERR_BLOB, why, -1, i, rec);
+    }
 
     if (quant == NN_QUANT_NONE) {
         if (nn_rd_u32(r + NN_BT_SCALE) || nn_rd_u32(r + NN_BT_ZERO) || r[NN_BT_AXIS])
@@ -262,7 +272,7 @@ static int tensor_ready(const nn_model *m, uint16_t t, uint16_t before_op)
 
 static int tensor_is_const(const nn_model *m, uint16_t t)
 {
-    return tensor_rec(m, t)[NN_BT_KIND] == NN_KIND_CONST;
+    return tensor_rec(m, t)[NN_BT_KIND] != NN_KIND_ARENA;
 }
 
 static nn_status check_op(const nn_model *m, uint16_t i, nn_error *err)
@@ -291,6 +301,11 @@ static nn_status check_op(const nn_model *m, uint16_t i, nn_error *err)
             return fail(err, NN_ERR_BLOB, NN_WHY_OP_TENSOR, i, t, (int64_t)off);
         if (!tensor_is_const(m, t) && !tensor_ready(m, t, i))
             return fail(err, NN_ERR_BLOB, NN_WHY_OP_CONST, i, t, (int64_t)off);
+        /* Only the inputs whose ops read them through nn_sparse_view(). */
+        uint8_t kind = tensor_rec(m, t)[NN_BT_KIND];
+        if ((kind == NN_KIND_SPARSE || kind == NN_KIND_CHANNELS) &&
+            nn_blob_sparse_axis(op.code, k) < 0)
+            return fail(err, NN_ERR_BLOB, NN_WHY_OP_SPARSE, i, t, (int64_t)off);
     }
     for (int k = 0; k < op.n_outputs; k++) {
         uint16_t t = nn_op_output_index(&op, k);

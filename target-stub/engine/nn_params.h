@@ -19,7 +19,10 @@
  * int8:    input/weights/output int8, bias int32, per-tensor or per-channel
  *          weights (multiplier/shift per unit at CH_OFF).
  * hybrid:  input/output float32, weights int8 (scale per tensor or channel),
- *          bias float32: weights are dequantised on the fly. */
+ *          bias float32: weights are dequantised on the fly.
+ * 16x8:    input/output int16 (zero points 0: the three offsets are 0),
+ *          weights int8, bias int64; activation range in int16; shifts in
+ *          [-31, 7] (nn_fx_mul_by_quantized64). */
 enum {
     NN_FC_ACT_MIN = 0, /* i32 (int8) or f32 bits (float) */
     NN_FC_ACT_MAX,
@@ -38,8 +41,8 @@ enum {
  * groups = C_IN / C_F, each of C_OUT / groups filters reads its group.
  * OH, OW and the pads are TFLite's for SAME or VALID padding; the engine
  * refuses any other combination. Dtypes as FULLY_CONNECTED (float32, int8
- * with symmetric per-tensor or per-channel weights, hybrid); the weights'
- * per-channel axis is 0. */
+ * with symmetric per-tensor or per-channel weights, hybrid, 16x8 with an
+ * int64 bias at an 8-aligned address); the weights' per-channel axis is 0. */
 enum {
     NN_CONV_STRIDE_H = 0, /* i32 >= 1 */
     NN_CONV_STRIDE_W,
@@ -82,8 +85,8 @@ enum {
 };
 
 /* AVERAGE_POOL_2D and MAX_POOL_2D. Input [N, H, W, C], output
- * [N, OH, OW, C], float32 or int8; int8 input and output share one scale
- * and zero point (no requantisation). The int8 average rounds half away
+ * [N, OH, OW, C], float32, int8 or int16; int8 and int16 inputs and outputs
+ * share one scale and zero point (no requantisation). The int8 average rounds half away
  * from zero: (sum +- count / 2) / count over the in-image taps. */
 enum {
     NN_POOL_STRIDE_H = 0, /* i32 >= 1 */
@@ -103,7 +106,9 @@ enum {
  * rule: a' = (a + A_OFFSET) << LEFT_SHIFT scaled by (A_MULT, A_SHIFT), b'
  * likewise, (a' + b') scaled by (OUT_MULT, OUT_SHIFT) + OUT_OFFSET,
  * clamped to the activation range. The host computes the multipliers from
- * in_scale / (2 max(in scales)) and 2 max(in scales) / (2^20 out_scale). */
+ * in_scale / (2 max(in scales)) and 2 max(in scales) / (2^20 out_scale).
+ * int16 (16x8) is the same rule with zero offsets, LEFT_SHIFT 15 (2^15 in
+ * the output multiplier) and non-negative multipliers. */
 enum {
     NN_ADD_ACT_MIN = 0, /* i32 (int8) or f32 bits (float) */
     NN_ADD_ACT_MAX,
@@ -129,23 +134,35 @@ enum { NN_RESHAPE_WORDS = 0 };
  * float32: e^(BETA (x - max)) / sum. int8 (output scale 1/256, zero point
  * -128): TFLite's integer softmax; MULT and SHIFT are
  * min(beta x input_scale x 2^26, 2^31 - 1) as a Q31 multiplier and left
- * shift, DIFF_MIN minus the input radius floor(31 x 2^26 / 2^SHIFT). */
+ * shift, DIFF_MIN minus the input radius floor(31 x 2^26 / 2^SHIFT).
+ * int16 (output scale 1/32768, zero point 0; input zero point 0): TFLite's
+ * table softmax; MULT and SHIFT are beta x input_scale x 65535 / 10 as a
+ * Q31 multiplier and shift in [-31, 15], LUT the offset of the tables
+ * (nn_k_softmax_s16_params). int8 and float records may end before LUT. */
 enum {
     NN_SOFTMAX_BETA = 0, /* f32 bits (float) */
     NN_SOFTMAX_MULT,     /* i32 Q31, > 0 (int8) */
     NN_SOFTMAX_SHIFT,    /* i32 in [0, 31] */
     NN_SOFTMAX_DIFF_MIN, /* i32 in [-(31 x 2^26 >> SHIFT), 0] */
+    NN_SOFTMAX_LUT,      /* u32 blob offset of i16 exp[513], then i16
+                            one_over_one_plus[513] (int16 only) */
     NN_SOFTMAX_WORDS
 };
 
 /* LOGISTIC; input and output of one shape. float32: TFLite's cut-offs.
  * int8 (output scale 1/256, zero point -128): input_scale x 2^27 as a Q31
- * multiplier and left shift (frexp), RADIUS = floor(15 x 2^27 / 2^SHIFT). */
+ * multiplier and left shift (frexp), RADIUS = floor(15 x 2^27 / 2^SHIFT).
+ * int16 (zero points 0, output scale 1/32768): MULT in [0, 32767] and
+ * SHIFT in [0, 31] bring the input to units of 1 / (3 x 4096) (MULT 0: a
+ * power-of-two input scale, multiplier 3 << SHIFT with SHIFT <= 1), LUT the
+ * offset of the u16 sigmoid table (nn_k_logistic_s16_params); IN_ZP and
+ * RADIUS are 0. int8 and float records may end before LUT. */
 enum {
     NN_LOGISTIC_IN_ZP = 0, /* i32: input zero point */
     NN_LOGISTIC_MULT,      /* i32 Q31 */
     NN_LOGISTIC_SHIFT,     /* i32 in [0, 31] */
     NN_LOGISTIC_RADIUS,    /* i32 in [0, 15 x 2^27 >> SHIFT] */
+    NN_LOGISTIC_LUT,       /* u32 blob offset of u16 sigmoid[256] (int16) */
     NN_LOGISTIC_WORDS
 };
 

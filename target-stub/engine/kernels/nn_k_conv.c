@@ -301,3 +301,73 @@ void nn_k_dw_conv_hybrid(const nn_k_window *win, float act_min,
                 }
             }
 }
+
+/* 16x8 ---------------------------------------------------------------------
+ * int16 input and output, int8 filter, int64 accumulator and bias. Integer
+ * sums do not depend on the order, so one grid walk serves both. */
+
+static LEAF int64_t sum_s16(const tap_grid *g, const int16_t *x, const int8_t *w)
+{
+    int64_t acc = 0;
+    for (int r = 0; r < g->rows; r++, x += g->x_row, w += g->w_row) {
+        const int16_t *px = x;
+        const int8_t *pw = w;
+        for (int c = 0; c < g->cols; c++, px += g->x_col, pw += g->w_col)
+            for (int k = 0; k < g->depth; k++)
+                acc += (int32_t)pw[k] * (int32_t)px[k];
+    }
+    return acc;
+}
+
+static inline int16_t requant16(int64_t acc, int ch, const nn_k_requant *rq,
+                                const nn_k_act16 *p)
+{
+    int c = ch * rq->stride;
+    int64_t v = nn_fx_mul_by_quantized64(acc, rq->mult[c], rq->shift[c]);
+    return (int16_t)(v < p->act_min ? p->act_min : (v > p->act_max ? p->act_max : v));
+}
+
+void nn_k_conv_s16(const nn_k_window *win, const nn_k_act16 *p,
+                   const nn_k_requant *rq, const nn_k_dims *in_d,
+                   const int16_t *input, const nn_k_dims *f_d,
+                   const int8_t *filter, const int64_t *bias,
+                   const nn_k_dims *out_d, int16_t *output)
+{
+    const int c_f = f_d->c, per_group = out_d->c / (in_d->c / c_f);
+    const long f_size = (long)f_d->h * f_d->w * c_f;
+    for (int b = 0; b < out_d->n; b++)
+        for (int oy = 0; oy < out_d->h; oy++)
+            for (int ox = 0; ox < out_d->w; ox++) {
+                tap_grid g = grid_at(win, in_d, f_d, b, oy, ox, c_f, c_f);
+                int16_t *o = output + at(out_d, b, oy, ox);
+                for (int oc = 0; oc < out_d->c; oc++) {
+                    int64_t acc = sum_s16(&g, input + g.x_first + oc / per_group * c_f,
+                                          filter + oc * f_size + g.w_first);
+                    if (bias)
+                        acc += bias[oc];
+                    o[oc] = requant16(acc, oc, rq, p);
+                }
+            }
+}
+
+void nn_k_dw_conv_s16(const nn_k_window *win, const nn_k_act16 *p,
+                      const nn_k_requant *rq, const nn_k_dims *in_d,
+                      const int16_t *input, const nn_k_dims *f_d,
+                      const int8_t *filter, const int64_t *bias,
+                      const nn_k_dims *out_d, int16_t *output)
+{
+    const int mult = out_d->c / in_d->c;
+    for (int b = 0; b < out_d->n; b++)
+        for (int oy = 0; oy < out_d->h; oy++)
+            for (int ox = 0; ox < out_d->w; ox++) {
+                tap_grid g = grid_at(win, in_d, f_d, b, oy, ox, out_d->c, 1);
+                int16_t *o = output + at(out_d, b, oy, ox);
+                for (int oc = 0; oc < out_d->c; oc++) {
+                    int64_t acc = sum_s16(&g, input + g.x_first + oc / mult,
+                                          filter + g.w_first + oc);
+                    if (bias)
+                        acc += bias[oc];
+                    o[oc] = requant16(acc, oc, rq, p);
+                }
+            }
+}

@@ -196,3 +196,18 @@ void nn_k_dequantize_s16(const nn_k_affine *q, int count, const int16_t *in,
     for (int i = 0; i < count; i++)
         out[i] = q->scale * (float)((int32_t)in[i] - q->zero_point);
 }
+
+/* ADD, 16x8: the same rule over int16 values (left shift 15 from the host). */
+void nn_k_add_s16(const nn_k_bcast *w, const nn_k_add_s8_params *p,
+                  const int16_t *a, const int16_t *b, int16_t *out)
+{
+    walk_pos pos = {{0}, 0, 0, 0};
+    int32_t n = w->shape[w->rank - 1];
+    int32_t sa = w->stride_a[w->rank - 1], sb = w->stride_b[w->rank - 1];
+    do {
+        const int16_t *x = a + pos.a, *y = b + pos.b;
+        int16_t *o = out + pos.out;
+        for (int32_t i = 0; i < n; i++)
+            o[i] = (int16_t)add_s8_one(p, x[i * sa], y[i * sb]);
+    } while (walk_next(w, &pos));
+}

@@ -74,3 +74,26 @@ void nn_k_fc_hybrid(const nn_k_fc_dims *d, float act_min, float act_max,
         }
     }
 }
+
+/* 16x8: int16 input and output (zero points 0), int8 weights (zero point
+ * 0), int64 accumulator and bias. */
+void nn_k_fc_s16(const nn_k_fc_dims *d, const nn_k_act16 *p,
+                 const nn_k_requant *rq, const int16_t *input,
+                 const int8_t *weights, const int64_t *bias, int16_t *output)
+{
+    for (int b = 0; b < d->batches; b++) {
+        const int16_t *x = input + (long)b * d->depth;
+        for (int u = 0; u < d->units; u++) {
+            const int8_t *w = weights + (long)u * d->depth;
+            int64_t acc = 0;
+            for (int k = 0; k < d->depth; k++)
+                acc += (int32_t)w[k] * (int32_t)x[k];
+            if (bias)
+                acc += bias[u];
+            int c = u * rq->stride;
+            int64_t v = nn_fx_mul_by_quantized64(acc, rq->mult[c], rq->shift[c]);
+            output[(long)b * d->units + u] =
+                (int16_t)(v < p->act_min ? p->act_min : (v > p->act_max ? p->act_max : v));
+        }
+    }
+}

@@ -49,3 +49,32 @@ void nn_k_logistic_f32(int count, const float *input, float *output)
             output[i] = 1.0f / (1.0f + nn_expf(-x));
     }
 }
+
+/* 16x8: TFLite's int16 logistic. The input is brought to units of
+ * 1 / (3 x 4096); |x| >> 9 indexes a table of sigmoid(k / 24) (Q0.16), the
+ * low 9 bits interpolate; negative inputs use 1 - sigmoid(|x|). Unsigned
+ * arithmetic throughout, as in TFLite. */
+void nn_k_logistic_s16(const nn_k_logistic_s16_params *p, int count,
+                       const int16_t *input, int16_t *output)
+{
+    int32_t mult = p->mult, shift = p->shift;
+    if (mult == 0) { /* power-of-two input scale */
+        mult = 3 << shift;
+        shift = 0;
+    }
+    int32_t round = shift > 0 ? (int32_t)1 << (shift - 1) : 0;
+    for (int i = 0; i < count; i++) {
+        int32_t x = ((int32_t)input[i] * mult + round) >> shift;
+        uint32_t ax = (uint32_t)(x < 0 ? -x : x);
+        uint32_t uh = ax >> 9, r;
+        if (uh >= 255) {
+            r = 0x7FFFu << 10;
+        } else {
+            uint32_t ua = p->table[uh], ub = p->table[uh + 1];
+            r = (ua << 9) + (ax & 0x1FFu) * (ub - ua);
+        }
+        r = x >= 0 ? r + (1u << 9) : (1u << 25) - r + (1u << 9) - 1u;
+        r >>= 10;
+        output[i] = (int16_t)(r > 32767u ? 32767u : r);
+    }
+}

@@ -127,3 +127,48 @@ void nn_k_max_pool_f32(const nn_k_window *win, float act_min, float act_max,
                 }
             }
 }
+
+/* 16x8: as the int8 pools; the int32 sum of at most 65535 taps of int16
+ * values cannot overflow. */
+void nn_k_avg_pool_s16(const nn_k_window *win, const nn_k_act16 *p,
+                       const nn_k_dims *in_d, const int16_t *input,
+                       const nn_k_dims *out_d, int16_t *output)
+{
+    for (int b = 0; b < out_d->n; b++)
+        for (int oy = 0; oy < out_d->h; oy++)
+            for (int ox = 0; ox < out_d->w; ox++) {
+                span s = span_at(win, in_d, oy, ox);
+                int32_t count = (s.ky1 - s.ky0) * (s.kx1 - s.kx0);
+                int16_t *o = output + at(out_d, b, oy, ox);
+                for (int c = 0; c < out_d->c; c++) {
+                    int32_t sum = 0;
+                    for (int ky = s.ky0; ky < s.ky1; ky++)
+                        for (int kx = s.kx0; kx < s.kx1; kx++)
+                            sum += input[at(in_d, b, s.y0 + ky, s.x0 + kx) + c];
+                    int32_t avg = sum > 0 ? (sum + count / 2) / count
+                                          : (sum - count / 2) / count;
+                    o[c] = (int16_t)clamp32(avg, p->act_min, p->act_max);
+                }
+            }
+}
+
+void nn_k_max_pool_s16(const nn_k_window *win, const nn_k_act16 *p,
+                       const nn_k_dims *in_d, const int16_t *input,
+                       const nn_k_dims *out_d, int16_t *output)
+{
+    for (int b = 0; b < out_d->n; b++)
+        for (int oy = 0; oy < out_d->h; oy++)
+            for (int ox = 0; ox < out_d->w; ox++) {
+                span s = span_at(win, in_d, oy, ox);
+                int16_t *o = output + at(out_d, b, oy, ox);
+                for (int c = 0; c < out_d->c; c++) {
+                    int32_t m = INT16_MIN;
+                    for (int ky = s.ky0; ky < s.ky1; ky++)
+                        for (int kx = s.kx0; kx < s.kx1; kx++) {
+                            int32_t v = input[at(in_d, b, s.y0 + ky, s.x0 + kx) + c];
+                            m = v > m ? v : m;
+                        }
+                    o[c] = (int16_t)clamp32(m, p->act_min, p->act_max);
+                }
+            }
+}

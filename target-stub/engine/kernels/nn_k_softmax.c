@@ -89,3 +89,59 @@ void nn_k_softmax_f32(const nn_k_softmax_dims *d, float beta,
             y[c] = y[c] / sum;
     }
 }
+
+/* 16x8 ----------------------------------------------------------------------
+ * TFLite's int16 softmax: table lookups instead of fixed-point series. A
+ * table of 513 entries splits the int16 range into 512 intervals of 128;
+ * the value is interpolated linearly, rounding the Q0.7 fraction. */
+static int16_t lut_lookup(int16_t value, const int16_t *lut)
+{
+    int index = 256 + (value >> 7);
+    int32_t offset = value & 0x7f;
+    int16_t slope = (int16_t)(lut[index + 1] - lut[index]);
+    return (int16_t)(lut[index] + (((int32_t)slope * offset + 64) >> 7));
+}
+
+static int16_t sat16(int32_t v)
+{
+    return (int16_t)(v < INT16_MIN ? INT16_MIN : (v > INT16_MAX ? INT16_MAX : v));
+}
+
+/* e^(x - max) in Q0.15: the difference scaled so that -65535 is -10, moved
+ * to the table's symmetric input range. */
+static int16_t exp_of(const nn_k_softmax_s16_params *p, int32_t diff)
+{
+    int32_t scaled = nn_fx_mul_by_quantized(diff, p->mult, p->shift);
+    return lut_lookup(sat16(scaled + 32767), p->exp_lut);
+}
+
+void nn_k_softmax_s16(const nn_k_softmax_dims *d,
+                      const nn_k_softmax_s16_params *p, const int16_t *input,
+                      int16_t *output)
+{
+    for (int r = 0; r < d->rows; r++) {
+        const int16_t *x = input + (long)r * d->depth;
+        int16_t *y = output + (long)r * d->depth;
+        int32_t max = INT16_MIN;
+        for (int c = 0; c < d->depth; c++)
+            max = x[c] > max ? x[c] : max;
+        /* Q16.15; the maximum alone adds at least 2^14 (the op checks the
+         * table), and depth <= 65535 keeps it inside int32. The exponentials
+         * are computed again below rather than stored: the engine has no
+         * scratch. */
+        int32_t sum = 0;
+        for (int c = 0; c < d->depth; c++)
+            sum += exp_of(p, x[c] - max);
+        /* sum = 2^m (1 + f), f in [0, 1): 1 / (1 + f) from the table, the
+         * 2^m folded into the final shift. */
+        int lead = nn_fx_clz((uint32_t)sum);
+        int32_t shifted = (int32_t)((((int64_t)sum << (lead - 1)) + (1 << 13)) >> 14);
+        int16_t recip = lut_lookup(sat16(shifted - ((1 << 15) + (1 << 16))), p->recip_lut);
+        int right = 31 - lead;
+        for (int c = 0; c < d->depth; c++) {
+            int64_t v = ((int64_t)exp_of(p, x[c] - max) * recip +
+                         ((int64_t)1 << (right - 1))) >> right;
+            y[c] = (int16_t)(v < 0 ? 0 : (v > INT16_MAX ? INT16_MAX : v));
+        }
+    }
+}

@@ -1,11 +1,13 @@
 /*
- * nn_op_add.c: ADD, float32 and int8, with numpy broadcasting.
+ * nn_op_add.c: ADD, float32, int8 and int16, with numpy broadcasting.
  * Parameter words: nn_params.h (NN_ADD_*).
  *
  * check() proves the shapes broadcast (the same nn_k_bcast_init eval uses,
  * so eval's walk stays inside both inputs and the output) and bounds every
  * int8 word so that no intermediate of the integer rule can overflow:
- * |offset input| <= 255, x 2^20 < 2^28, scaled by multipliers <= 1.
+ * |offset input| <= 255, x 2^20 < 2^28, scaled by multipliers <= 1. int16
+ * has no offsets: |x| <= 2^15, x 2^15 <= 2^30, scaled by multipliers in
+ * [0, 1], so the sum of two stays within [-2^31, 2^31).
  */
 #include "../nn_kernels.h"
 #include "../nn_op.h"
@@ -36,14 +38,28 @@ static int words_ok_s8(const nn_op_view *op)
            in_range(nn_op_word_i32(op, NN_ADD_OUT_SHIFT), -31, 0);
 }
 
+static int words_ok_s16(const nn_op_view *op)
+{
+    int32_t lo = nn_op_word_i32(op, NN_ADD_ACT_MIN);
+    int32_t hi = nn_op_word_i32(op, NN_ADD_ACT_MAX);
+    return in_range(lo, INT16_MIN, INT16_MAX) && in_range(hi, lo, INT16_MAX) &&
+           !nn_op_word(op, NN_ADD_A_OFFSET) && !nn_op_word(op, NN_ADD_B_OFFSET) &&
+           !nn_op_word(op, NN_ADD_OUT_OFFSET) &&
+           in_range(nn_op_word_i32(op, NN_ADD_LEFT_SHIFT), 0, 15) &&
+           nn_op_word_i32(op, NN_ADD_A_MULT) >= 0 && nn_op_word_i32(op, NN_ADD_B_MULT) >= 0 &&
+           nn_op_word_i32(op, NN_ADD_OUT_MULT) >= 0 &&
+           in_range(nn_op_word_i32(op, NN_ADD_A_SHIFT), -31, 0) &&
+           in_range(nn_op_word_i32(op, NN_ADD_B_SHIFT), -31, 0) &&
+           in_range(nn_op_word_i32(op, NN_ADD_OUT_SHIFT), -31, 0);
+}
+
 static int words_ok_f32(const nn_op_view *op)
 {
     /* NaN fails the comparison. */
     return nn_op_word_f32(op, NN_ADD_ACT_MIN) <= nn_op_word_f32(op, NN_ADD_ACT_MAX);
 }
 
-static void eval_s8(const nn_op_view *op, const nn_k_bcast *w, const nn_tensor *a,
-                    const nn_tensor *b, nn_tensor *out)
+static nn_k_add_s8_params params_of(const nn_op_view *op)
 {
     nn_k_add_s8_params p = {
         .a_offset = nn_op_word_i32(op, NN_ADD_A_OFFSET),
@@ -59,7 +75,21 @@ static void eval_s8(const nn_op_view *op, const nn_k_bcast *w, const nn_tensor *
         .act_min = nn_op_word_i32(op, NN_ADD_ACT_MIN),
         .act_max = nn_op_word_i32(op, NN_ADD_ACT_MAX),
     };
+    return p;
+}
+
+static void eval_s8(const nn_op_view *op, const nn_k_bcast *w, const nn_tensor *a,
+                    const nn_tensor *b, nn_tensor *out)
+{
+    nn_k_add_s8_params p = params_of(op);
     nn_k_add_s8(w, &p, a->data, b->data, out->data);
+}
+
+static void eval_s16(const nn_op_view *op, const nn_k_bcast *w, const nn_tensor *a,
+                     const nn_tensor *b, nn_tensor *out)
+{
+    nn_k_add_s8_params p = params_of(op);
+    nn_k_add_s16(w, &p, a->data, b->data, out->data);
 }
 
 static void eval_f32(const nn_op_view *op, const nn_k_bcast *w, const nn_tensor *a,
@@ -72,6 +102,7 @@ static void eval_f32(const nn_op_view *op, const nn_k_bcast *w, const nn_tensor 
 static const add_variant variants[] = {
     {NN_DT_FLOAT32, words_ok_f32, eval_f32},
     {NN_DT_INT8, words_ok_s8, eval_s8},
+    {NN_DT_INT16, words_ok_s16, eval_s16},
 };
 
 static const add_variant *variant_of(const nn_tensor *a, const nn_tensor *b,

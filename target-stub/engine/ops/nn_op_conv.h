@@ -47,6 +47,7 @@ typedef enum {
     NN_CONV_KIND_FLOAT,  /* all float32 */
     NN_CONV_KIND_INT8,   /* int8 input, filter, output; int32 bias */
     NN_CONV_KIND_HYBRID, /* float32 input, output, bias; int8 filter */
+    NN_CONV_KIND_INT16,  /* 16x8: int16 input, output; int8 filter; int64 bias */
     NN_CONV_KIND_BAD
 } nn_conv_kind;
 
@@ -79,6 +80,15 @@ nn_status nn_op_conv_check(const nn_op_view *op, const nn_conv_view *v,
 void nn_op_conv_s8_args(const nn_op_view *op, const nn_conv_view *v,
                         nn_k_conv_s8_params *p, nn_k_requant *rq,
                         int32_t *mult, int32_t *shift);
+
+/* The 16x8 kernels' activation range (words NN_CONV_ACT_MIN/MAX). */
+nn_k_act16 nn_op_conv_act16(const nn_op_view *op);
+
+/* Runs the convolution (depthwise if 1) with the packed-weight kernels
+ * when its filter is sparse or float16 (nn_sparse_view) and returns 1;
+ * returns 0 for a dense filter. nn_op_conv_check() has checked it. */
+int nn_op_conv_packed_eval(const nn_op_view *op, const nn_conv_view *v,
+                           int depthwise);
 
 /* The hybrid kernels' weight dequantisation. */
 void nn_op_conv_dequant(const nn_conv_view *v, nn_k_dequant *dq);

@@ -1,9 +1,10 @@
 /*
- * nn_op_conv_2d.c: CONV_2D, float32, int8 and hybrid, with groups; and the
+ * nn_op_conv_2d.c: CONV_2D, float32, int8, hybrid and 16x8, with groups; and the
  * checks and argument set-up it shares with DEPTHWISE_CONV_2D
  * (nn_op_conv.h). Parameter words: nn_params.h (NN_CONV_*).
  */
 #include "../nn_params.h"
+#include "../nn_sparse.h"
 #include "nn_op_conv.h"
 
 enum { IN = 0, FILTER = 1, BIAS = 2 };
@@ -17,7 +18,7 @@ static nn_conv_kind kind_of(const nn_tensor *in, const nn_tensor *w,
     int has_bias = b->count > 0;
     if (in->dtype == NN_DT_FLOAT32 && out->dtype == NN_DT_FLOAT32 &&
         (!has_bias || b->dtype == NN_DT_FLOAT32)) {
-        if (w->dtype == NN_DT_FLOAT32)
+        if (w->dtype == NN_DT_FLOAT32 || w->dtype == NN_DT_FLOAT16)
             return NN_CONV_KIND_FLOAT;
         if (w->dtype == NN_DT_INT8 && w->quant != NN_QUANT_NONE)
             return NN_CONV_KIND_HYBRID;
@@ -25,6 +26,9 @@ static nn_conv_kind kind_of(const nn_tensor *in, const nn_tensor *w,
     if (in->dtype == NN_DT_INT8 && w->dtype == NN_DT_INT8 &&
         out->dtype == NN_DT_INT8 && (!has_bias || b->dtype == NN_DT_INT32))
         return NN_CONV_KIND_INT8;
+    if (in->dtype == NN_DT_INT16 && w->dtype == NN_DT_INT8 &&
+        out->dtype == NN_DT_INT16 && (!has_bias || b->dtype == NN_DT_INT64))
+        return NN_CONV_KIND_INT16;
     return NN_CONV_KIND_BAD;
 }
 
@@ -111,6 +115,47 @@ static nn_status check_s8(const nn_op_view *op, const nn_conv_view *v,
     return NN_OK;
 }
 
+/* 16x8 words: zero offsets, an int16 activation range, shifts in [-31, 7]
+ * (the 64-bit requantisation's range), and no int64 accumulator (taps
+ * products of at most 2^22, plus the bias) can reach 2^47. */
+static nn_status check_s16(const nn_op_view *op, const nn_conv_view *v,
+                           int64_t taps, nn_error *err)
+{
+    int32_t lo = nn_op_word_i32(op, NN_CONV_ACT_MIN);
+    int32_t hi = nn_op_word_i32(op, NN_CONV_ACT_MAX);
+    int channels = v->out_d.c;
+    if (lo < INT16_MIN || hi > INT16_MAX || lo > hi || nn_op_word(op, NN_CONV_IN_OFFSET) ||
+        nn_op_word(op, NN_CONV_OUT_OFFSET))
+        return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
+    uint32_t ch = nn_op_word(op, NN_CONV_CH_OFF);
+    const uint8_t *a = ch ? nn_op_blob_array(op, ch, 2u * (uint32_t)channels) : 0;
+    if (ch && !a)
+        return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
+    for (int c = 0; c < (ch ? channels : 1); c++) {
+        int32_t s = ch ? nn_rd_i32(a + 4 * (channels + c)) : nn_op_word_i32(op, NN_CONV_SHIFT);
+        if (s < -31 || s > 7)
+            return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
+    }
+    if (taps > ((int64_t)1 << 24))
+        return nn_op_fail(op, err, NN_WHY_OP_SHAPE, nn_op_input_index(op, FILTER));
+    int64_t room = ((int64_t)1 << 47) - 1 - (taps << 22);
+    if (v->b.count) {
+        if (!v->b.is_const || (uintptr_t)v->b.data % 8)
+            return nn_op_fail(op, err, NN_WHY_OP_PARAMS, nn_op_input_index(op, BIAS));
+        const int64_t *bias = v->b.data;
+        for (int c = 0; c < channels; c++)
+            if (bias[c] > room || bias[c] < -room)
+                return nn_op_fail(op, err, NN_WHY_OP_PARAMS, nn_op_input_index(op, BIAS));
+    }
+    return NN_OK;
+}
+
+nn_k_act16 nn_op_conv_act16(const nn_op_view *op)
+{
+    nn_k_act16 p = {nn_op_word_i32(op, NN_CONV_ACT_MIN), nn_op_word_i32(op, NN_CONV_ACT_MAX)};
+    return p;
+}
+
 nn_status nn_op_conv_check(const nn_op_view *op, const nn_conv_view *v,
                            int64_t taps, int axis, nn_error *err)
 {
@@ -126,9 +171,14 @@ nn_status nn_op_conv_check(const nn_op_view *op, const nn_conv_view *v,
         return nn_op_fail(op, err, NN_WHY_OP_SHAPE, nn_op_output_index(op, 0));
     if (v->b.count && v->b.count != (uint32_t)v->out_d.c)
         return nn_op_fail(op, err, NN_WHY_OP_SHAPE, nn_op_input_index(op, BIAS));
+    nn_status st = nn_sparse_check_op(op, &v->w, err);
+    if (st != NN_OK)
+        return st;
 
     if (v->kind == NN_CONV_KIND_INT8)
         return check_s8(op, v, taps, err);
+    if (v->kind == NN_CONV_KIND_INT16)
+        return check_s16(op, v, taps, err);
     float lo = nn_op_word_f32(op, NN_CONV_ACT_MIN);
     float hi = nn_op_word_f32(op, NN_CONV_ACT_MAX);
     if (!(lo <= hi))
@@ -201,6 +251,8 @@ void nn_op_conv_2d_eval(const nn_op_view *op, uint8_t *arena)
     nn_conv_view v;
     nn_op_conv_view(op, arena, &v);
     const void *bias = v.b.count ? v.b.data : 0;
+    if (nn_op_conv_packed_eval(op, &v, 0))
+        return;
 
     switch (v.kind) {
     case NN_CONV_KIND_INT8: {
@@ -210,6 +262,16 @@ void nn_op_conv_2d_eval(const nn_op_view *op, uint8_t *arena)
         nn_op_conv_s8_args(op, &v, &p, &rq, &mult, &shift);
         nn_k_conv_s8(&v.win, &p, &rq, &v.in_d, v.in.data, &v.w_d, v.w.data, bias,
                      &v.out_d, v.out.data);
+        break;
+    }
+    case NN_CONV_KIND_INT16: {
+        nn_k_conv_s8_params p;
+        nn_k_requant rq;
+        int32_t mult, shift;
+        nn_k_act16 act = nn_op_conv_act16(op);
+        nn_op_conv_s8_args(op, &v, &p, &rq, &mult, &shift);
+        nn_k_conv_s16(&v.win, &act, &rq, &v.in_d, v.in.data, &v.w_d, v.w.data, bias,
+                      &v.out_d, v.out.data);
         break;
     }
     case NN_CONV_KIND_FLOAT:

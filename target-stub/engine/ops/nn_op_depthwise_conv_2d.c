@@ -1,5 +1,5 @@
 /*
- * nn_op_depthwise_conv_2d.c: DEPTHWISE_CONV_2D, float32, int8 and hybrid.
+ * nn_op_depthwise_conv_2d.c: DEPTHWISE_CONV_2D, float32, int8, hybrid and 16x8.
  * Parameter words: nn_params.h (NN_DW_*); words 0 .. NN_DW_CH_OFF are laid
  * out as CONV_2D's, so the shared checks (nn_op_conv.h) read them.
  */
@@ -42,6 +42,8 @@ void nn_op_depthwise_conv_2d_eval(const nn_op_view *op, uint8_t *arena)
     nn_conv_view v;
     nn_op_conv_view(op, arena, &v);
     const void *bias = v.b.count ? v.b.data : 0;
+    if (nn_op_conv_packed_eval(op, &v, 1))
+        return;
 
     switch (v.kind) {
     case NN_CONV_KIND_INT8: {
@@ -51,6 +53,16 @@ void nn_op_depthwise_conv_2d_eval(const nn_op_view *op, uint8_t *arena)
         nn_op_conv_s8_args(op, &v, &p, &rq, &mult, &shift);
         nn_k_dw_conv_s8(&v.win, &p, &rq, &v.in_d, v.in.data, &v.w_d, v.w.data, bias,
                         &v.out_d, v.out.data);
+        break;
+    }
+    case NN_CONV_KIND_INT16: {
+        nn_k_conv_s8_params p;
+        nn_k_requant rq;
+        int32_t mult, shift;
+        nn_k_act16 act = nn_op_conv_act16(op);
+        nn_op_conv_s8_args(op, &v, &p, &rq, &mult, &shift);
+        nn_k_dw_conv_s16(&v.win, &act, &rq, &v.in_d, v.in.data, &v.w_d, v.w.data, bias,
+                         &v.out_d, v.out.data);
         break;
     }
     case NN_CONV_KIND_FLOAT:

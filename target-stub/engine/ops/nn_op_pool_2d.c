@@ -1,11 +1,11 @@
 /*
- * nn_op_pool_2d.c: AVERAGE_POOL_2D and MAX_POOL_2D, float32 and int8.
+ * nn_op_pool_2d.c: AVERAGE_POOL_2D and MAX_POOL_2D, float32, int8 and int16.
  * Parameter words: nn_params.h (NN_POOL_*).
  */
 #include "../nn_params.h"
 #include "nn_op_conv.h"
 
-typedef enum { POOL_FLOAT, POOL_INT8, POOL_BAD } pool_kind;
+typedef enum { POOL_FLOAT, POOL_INT8, POOL_INT16, POOL_BAD } pool_kind;
 
 typedef struct {
     nn_tensor in, out;
@@ -22,6 +22,8 @@ static void view_of(const nn_op_view *op, uint8_t *arena, pool_view *v)
         v->kind = POOL_FLOAT;
     else if (v->in.dtype == NN_DT_INT8 && v->out.dtype == NN_DT_INT8)
         v->kind = POOL_INT8;
+    else if (v->in.dtype == NN_DT_INT16 && v->out.dtype == NN_DT_INT16)
+        v->kind = POOL_INT16;
     else
         v->kind = POOL_BAD;
     const nn_tensor *i = &v->in, *o = &v->out;
@@ -39,6 +41,8 @@ static void view_of(const nn_op_view *op, uint8_t *arena, pool_view *v)
 /* Largest number of taps an int8 average may sum: 128 x 2^23 and the
  * rounding term stay inside int32. */
 #define MAX_AVG_TAPS (1 << 23)
+/* int16: 32768 x 65535 plus the rounding term stays inside int32. */
+#define MAX_AVG_TAPS_S16 65535
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
@@ -64,16 +68,18 @@ static nn_status check(const nn_op_view *op, nn_error *err)
         !nn_op_window_ok(v.in_d.w, v.out_d.w, w->filter.w, w->stride.w, 1, w->padding.w))
         return nn_op_fail(op, err, NN_WHY_OP_SHAPE, nn_op_output_index(op, 0));
 
-    if (v.kind == POOL_INT8) {
+    if (v.kind == POOL_INT8 || v.kind == POOL_INT16) {
+        int is16 = v.kind == POOL_INT16;
         int32_t lo = nn_op_word_i32(op, NN_POOL_ACT_MIN);
         int32_t hi = nn_op_word_i32(op, NN_POOL_ACT_MAX);
-        if (lo < -128 || hi > 127 || lo > hi)
+        if (lo < (is16 ? INT16_MIN : -128) || hi > (is16 ? INT16_MAX : 127) || lo > hi)
             return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
         /* No requantisation: the output must mean what the input means. */
         if (v.in.quant != NN_QUANT_TENSOR || v.out.quant != NN_QUANT_TENSOR ||
             v.in.scale != v.out.scale || v.in.zero_point != v.out.zero_point)
             return nn_op_fail(op, err, NN_WHY_QUANT, nn_op_output_index(op, 0));
-        if (min64(w->filter.h, v.in_d.h) * min64(w->filter.w, v.in_d.w) > MAX_AVG_TAPS)
+        if (min64(w->filter.h, v.in_d.h) * min64(w->filter.w, v.in_d.w) >
+            (is16 ? MAX_AVG_TAPS_S16 : MAX_AVG_TAPS))
             return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
     } else {
         float lo = nn_op_word_f32(op, NN_POOL_ACT_MIN);
@@ -98,7 +104,10 @@ void nn_op_average_pool_2d_eval(const nn_op_view *op, uint8_t *arena)
 {
     pool_view v;
     view_of(op, arena, &v);
-    if (v.kind == POOL_INT8)
+    nn_k_act16 act = {nn_op_word_i32(op, NN_POOL_ACT_MIN), nn_op_word_i32(op, NN_POOL_ACT_MAX)};
+    if (v.kind == POOL_INT16)
+        nn_k_avg_pool_s16(&v.win, &act, &v.in_d, v.in.data, &v.out_d, v.out.data);
+    else if (v.kind == POOL_INT8)
         nn_k_avg_pool_s8(&v.win, nn_op_word_i32(op, NN_POOL_ACT_MIN),
                          nn_op_word_i32(op, NN_POOL_ACT_MAX), &v.in_d, v.in.data,
                          &v.out_d, v.out.data);
@@ -112,7 +121,10 @@ void nn_op_max_pool_2d_eval(const nn_op_view *op, uint8_t *arena)
 {
     pool_view v;
     view_of(op, arena, &v);
-    if (v.kind == POOL_INT8)
+    nn_k_act16 act = {nn_op_word_i32(op, NN_POOL_ACT_MIN), nn_op_word_i32(op, NN_POOL_ACT_MAX)};
+    if (v.kind == POOL_INT16)
+        nn_k_max_pool_s16(&v.win, &act, &v.in_d, v.in.data, &v.out_d, v.out.data);
+    else if (v.kind == POOL_INT8)
         nn_k_max_pool_s8(&v.win, nn_op_word_i32(op, NN_POOL_ACT_MIN),
                          nn_op_word_i32(op, NN_POOL_ACT_MAX), &v.in_d, v.in.data,
                          &v.out_d, v.out.data);

@@ -1,0 +1,115 @@
+/*
+ * session_int.h: what the files of the session module share; not a public
+ * API.
+ *
+ * Namespace: session_ (internal).
+ *
+ * session.c runs the sweep, session_prepare.c turns recipes into variants
+ * before the board starts, session_board.c talks to the board and records
+ * the variant rows, session_score.c runs the host engine beside the board
+ * and turns outputs into scores.
+ */
+#ifndef SESSION_INT_H
+#define SESSION_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../target-stub/engine/nn.h"
+#include "../board/board.h"
+#include "../compress/compress.h"
+#include "../model/graph.h"
+#include "../model/hostrun.h"
+#include "../score/score.h"
+#include "../store/store.h"
+#include "dataset.h"
+#include "device.h"
+#include "session.h"
+
+#define say(o, ...) \
+    do { if ((o)->progress) (o)->progress((o)->progress_ctx, __VA_ARGS__); } while (0)
+
+/* Most calibration vectors a recipe is given. */
+#define SESSION_MAX_CALIB 1000
+/* A single-value classifier output votes class 1 above this. */
+#define SESSION_CLASS_THRESHOLD 0.5
+
+typedef struct {
+    char *recipe;               /* canonical text */
+    char *model_file;           /* the file it was made from */
+    char sha[65];               /* of that file */
+    graph *g;                   /* its graph; for a blob, one rebuilt from it */
+    int from_blob;              /* run as given, made elsewhere */
+    hostrun *host;              /* the engine over the exact blob the board runs */
+    compress_input_map map;     /* how its inputs derive from the source's */
+    size_t in_bytes;            /* all inputs of one vector */
+    size_t out_bytes;           /* all outputs */
+    size_t out_values;          /* output elements, all outputs */
+    size_t out0_values;         /* elements of output 0: what votes a class */
+    size_t *layer_off;          /* per op: offset of its outputs' values */
+    size_t *layer_values;       /* per op: elements of its outputs */
+    size_t all_layer_values;
+    int *ref_layer;             /* per op: the reference layer it compares
+                                 * with, or -1 */
+    int64_t id;                 /* variants.id once stored */
+} session_variant;
+
+/* Scores of the variant being run; reset for each variant. */
+typedef struct {
+    score_fidelity out;         /* outputs against the reference's */
+    score_fidelity *layers;     /* per op of the variant */
+    int *pred;                  /* per sample: voted class */
+    double *value;              /* per sample: regression output, or the
+                                 * anomaly score summed over windows */
+    int *label;                 /* per sample: class label */
+    double *target;             /* per sample: label value */
+} session_scores;
+
+typedef struct {
+    const session_options *o;
+    session_result *res;
+    board_profile *board;
+    graph *source;
+    char *source_sha;
+    dataset data;
+    session_variant *v;
+    int n_v;
+    int ref;                    /* index of the reference variant */
+    dataset_task task;          /* declared, else from the labels: decides
+                                 * which fidelity scores make sense */
+    store *db;
+    device *dev;
+    int64_t run_id;
+    /* Work buffers, sized for the largest variant. */
+    float *x;                   /* one vector's values */
+    uint8_t *in, *board_out, *host_out;
+    float *out_f, *ref_f, *ref_layers, *layer_tmp;
+    uint32_t *slots;
+    uint64_t *tmp, *layer_med, *repeat_cycles;
+    session_scores sc;
+} session;
+
+/* session_prepare.c */
+hb_status session_prepare(session *s);
+void session_variants_free(session *s);
+
+/* session_board.c */
+hb_status session_check_board(session *s);
+hb_status session_board_failure(session *s, hb_status st, const session_variant *v,
+                                 const char *vector);
+hb_status session_store_variant(session *s, session_variant *v);
+hb_status session_run_vector(session *s, const session_variant *v, const uint8_t *in,
+                             store_inference *inf, uint32_t *stack_bytes);
+
+/* session_score.c */
+/* Converts one vector's values (s->x) to v's input bytes. */
+void session_inputs(const session_variant *v, const dataset *d, const float *x, uint8_t *out);
+/* Dequantises output or layer tensors into floats. */
+void session_tensor_floats(const nn_tensor *t, float *out);
+hb_status session_scores_begin(session *s, const session_variant *v);
+/* Host engine, fidelity and labels for one vector the board just ran. */
+hb_status session_score_vector(session *s, const session_variant *v, int sample, int window);
+hb_status session_scores_store(session *s, const session_variant *v);
+void session_scores_free(session_scores *sc);
+
+#endif
