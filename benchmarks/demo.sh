@@ -1,16 +1,42 @@
 #!/usr/bin/env bash
-# The main job: the sine suite (the project's own model, trained and converted
-# at build time) on a board: float and int8 made by hilbench from the float
-# model, scored against the labels and against float, then the summary.
+# The main job, on the emulated Cortex-M4 by default:
+#  1. the sine suite: the project's own model (trained and converted at build
+#     time), float and int8 made by hilbench, scored against the labels and
+#     against float;
+#  2. where the MLPerf Tiny models are at hand (benchmarks/fetch-models.sh, or
+#     ../shared/models), the anomaly-detection suite: float, hilbench's int8
+#     and the TFLite converter's int8, with the models placed in flash;
+# each run ending in its summary (latency, per-layer counts, memory, scores).
 #   benchmarks/demo.sh [BUILD_DIR] [BOARD]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-board=${2:-native}
+board=${2:-qemu-mps2-an386}
 hb="$build/bin/hilbench"
 db=results/hilbench.db
 
-# The run ends with its summary: per variant the vectors, the layers with their
-# SNR against float, and the scores table.
-"$hb" run --suite benchmarks/sine.ini --board "$board" --variant float --variant int8 \
-    --db "$db"
+if [ "$board" = qemu-mps2-an386 ] && [ ! -f "$build/lib/hilbench/hilbench-stub-mps2-an386.elf" ]; then
+    echo "demo: the mps2-an386 firmware was not built (arm-none-eabi-gcc missing?);" \
+         "running on the native board instead" >&2
+    board=native
+fi
+
+"$hb" run --suite benchmarks/sine.ini --board "$board" --db "$db"
+
+mlperf=""
+for d in "${HILBENCH_MODELS:-}" benchmarks/models/reference ../shared/models; do
+    if [ -n "$d" ] && [ -f "$d/ad01_fp32.tflite" ]; then
+        mlperf=$d
+        break
+    fi
+done
+if [ -n "$mlperf" ]; then
+    echo
+    flash_board=$board
+    [ "$board" = qemu-mps2-an386 ] && flash_board=qemu-mps2-an386-flash
+    HILBENCH_MODELS=$mlperf "$hb" run --suite benchmarks/ad01.ini --board "$flash_board" \
+        --db "$db"
+else
+    echo "demo: MLPerf Tiny models not found (benchmarks/fetch-models.sh fetches them);" \
+         "skipping the anomaly-detection suite" >&2
+fi

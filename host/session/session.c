@@ -34,8 +34,20 @@ static hb_status run_variant(session *s, session_variant *v, uint64_t fw_flash, 
     if ((st = session_store_variant(s, v)) != HB_OK ||
         (st = session_scores_begin(s, v)) != HB_OK)
         return st;
-    say(o, "variant %s: uploading %zu byte model blob", v->recipe, blob_len);
-    if ((st = client_load(s->dev->client, blob, blob_len, &mi)) != HB_OK)
+    if (s->board->model_in_flash) {
+        /* Each variant's blob is placed before the board starts. */
+        if (!s->dev) {
+            say(o, "variant %s: starting board %s with the model in flash", v->recipe,
+                s->board->name);
+            if ((st = session_device_open(s, v)) != HB_OK)
+                return st;
+        }
+        st = client_load_flash(s->dev->client, blob, blob_len, &mi);
+    } else {
+        say(o, "variant %s: uploading %zu byte model blob", v->recipe, blob_len);
+        st = client_load(s->dev->client, blob, blob_len, &mi);
+    }
+    if (st != HB_OK)
         return session_board_failure(s, st, v, NULL);
     for (int smp = 0; smp < d->n; smp++)
         for (int w = 0; w < d->samples[smp].n_windows; w++, index++) {
@@ -75,7 +87,7 @@ static hb_status sweep(session *s)
         return st;
 
     say(o, "board %s: starting", s->board->name);
-    if ((st = device_open(s->board, NULL, &s->dev)) != HB_OK)
+    if ((st = session_device_open(s, &s->v[0])) != HB_OK)
         return st;
     say(o, "board %s: stub \"%s\", counter %u Hz (%s)", s->board->name, s->dev->hello.name,
         s->dev->hello.counter_hz, client_unit_name(s->dev->hello.counter_unit));
@@ -107,6 +119,8 @@ static hb_status sweep(session *s)
     size_t used = 0;
     for (int i = 0; i < s->n_v; i++) {
         int before = s->res->host_mismatches;
+        if (i > 0 && s->board->model_in_flash)
+            session_device_close(s);
         if ((st = run_variant(s, &s->v[i], fw_flash, fw_ram)) != HB_OK)
             return st;
         s->res->variants++;
@@ -137,7 +151,7 @@ hb_status session_run(const session_options *o, session_result *res)
 
     st = sweep(&s);
 
-    device_close(s.dev);
+    session_device_close(&s);
     if (s.run_id) {
         const char *status = st == HB_OK ? "ok"
                              : st == HB_ERR_INTERRUPTED ? "interrupted" : "failed";

@@ -4,10 +4,14 @@
  */
 #include "session_int.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "../util/hb_file.h"
 
 /* A failure on the board, with the variant and vector it hit. A board whose
  * process died (a crashed emulator closes its link; a faulting firmware
@@ -47,11 +51,20 @@ hb_status session_check_board(session *s)
                 return hb_fail(HB_ERR_UNSUPPORTED, "board %s: its stub has no %s (variant %s, "
                                "op %d)", d->board->name, nn_op_name(op), v->recipe, k);
         }
-        size_t need = blob_bytes + v->in_bytes + 16 * (size_t)nn_model_input_count(m);
+        /* In flash the blob only needs the flash region; RAM holds the
+         * staged inputs either way. */
+        int in_flash = d->board->model_in_flash;
+        size_t need = (in_flash ? 0 : blob_bytes) + v->in_bytes +
+                      16 * (size_t)nn_model_input_count(m);
+        if (in_flash && blob_bytes > h->flash_capacity)
+            return hb_fail(HB_ERR_UNSUPPORTED, "board %s: variant %s of %zu bytes exceeds its "
+                           "flash model region of %u", d->board->name, v->recipe, blob_bytes,
+                           h->flash_capacity);
         if (need > h->model_capacity)
             return hb_fail(HB_ERR_UNSUPPORTED, "board %s: variant %s of %zu bytes (with "
                            "inputs) exceeds its model capacity of %u", d->board->name,
-                           v->recipe, blob_bytes + v->in_bytes, h->model_capacity);
+                           v->recipe, (in_flash ? 0 : blob_bytes) + v->in_bytes,
+                           h->model_capacity);
         if (nn_model_arena_bytes(m) > h->arena_capacity)
             return hb_fail(HB_ERR_UNSUPPORTED, "board %s: variant %s needs an arena of %u "
                            "bytes, it has %u", d->board->name, v->recipe,
@@ -62,6 +75,44 @@ hb_status session_check_board(session *s)
                            h->timing_capacity, o->repeat, layers, v->recipe);
     }
     return HB_OK;
+}
+
+hb_status session_device_open(session *s, const session_variant *v)
+{
+    char path[128];
+    const char *blob_path = NULL;
+    hb_status st;
+
+    if (s->board->model_in_flash) {
+        size_t len = 0;
+        const uint8_t *blob = hostrun_blob(v->host, &len);
+        if (!s->blob_dir[0]) {
+            snprintf(s->blob_dir, sizeof(s->blob_dir), "/tmp/hilbench-blob-%ld-XXXXXX",
+                     (long)getpid());
+            if (!mkdtemp(s->blob_dir)) {
+                s->blob_dir[0] = '\0';
+                return hb_fail(HB_ERR_FAIL, "mkdtemp: %s", strerror(errno));
+            }
+        }
+        snprintf(path, sizeof(path), "%s/model.blob", s->blob_dir);
+        if ((st = hb_write_file(path, blob, len)) != HB_OK)
+            return st;
+        blob_path = path;
+    }
+    return device_open(s->board, blob_path, &s->dev);
+}
+
+void session_device_close(session *s)
+{
+    device_close(s->dev);
+    s->dev = NULL;
+    if (s->blob_dir[0]) {
+        char path[128];
+        snprintf(path, sizeof(path), "%s/model.blob", s->blob_dir);
+        unlink(path);
+        rmdir(s->blob_dir);
+        s->blob_dir[0] = '\0';
+    }
 }
 
 static void join_shapes(const graph *g, const graph_op *o, int outputs, char *shapes,

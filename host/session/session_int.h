@@ -80,6 +80,9 @@ typedef struct {
     store *db;
     device *dev;
     int64_t run_id;
+    /* [model] placement = flash: the board is brought up once per variant
+     * with that variant's blob in a file ({blob}) in this folder. */
+    char blob_dir[64];
     /* Work buffers, sized for the largest variant. */
     float *x;                   /* one vector's values */
     uint8_t *in, *board_out, *host_out;
@@ -95,6 +98,9 @@ void session_variants_free(session *s);
 
 /* session_board.c */
 hb_status session_check_board(session *s);
+/* Brings the board up (for a flash-placed model: with variant v's blob). */
+hb_status session_device_open(session *s, const session_variant *v);
+void session_device_close(session *s);
 hb_status session_board_failure(session *s, hb_status st, const session_variant *v,
                                  const char *vector);
 hb_status session_store_variant(session *s, session_variant *v);

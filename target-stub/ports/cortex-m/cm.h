@@ -102,6 +102,7 @@ extern uint8_t __data_load[], __data_start[], __data_end[];
 extern uint8_t __bss_start[], __bss_end[];
 extern uint8_t __hb_model_start[], __hb_model_end[];           /* model buffer */
 extern uint8_t __hb_arena_start[], __hb_arena_end[];           /* arena */
+extern const uint8_t __flash_model_start[], __flash_model_end[]; /* flash model region */
 
 /* Vector table ------------------------------------------------------------ */
 

@@ -1,7 +1,7 @@
 /*
  * cm_mem.c: the memory part of the port contract (port.h) for every
- * Cortex-M4 port: the model buffer, the arena and the thread stack, as
- * cortex-m.ld places them.
+ * Cortex-M4 port: the model buffer, the arena, the flash model region and
+ * the thread stack, as cortex-m.ld places them.
  */
 #include <stdint.h>
 
@@ -18,6 +18,12 @@ uint8_t *port_arena(uint32_t *capacity)
 {
     *capacity = (uint32_t)(__hb_arena_end - __hb_arena_start);
     return __hb_arena_start;
+}
+
+const uint8_t *port_flash_model(uint32_t *capacity)
+{
+    *capacity = (uint32_t)(__flash_model_end - __flash_model_start);
+    return __flash_model_start;
 }
 
 uint8_t *port_stack_limit(void) { return __stack_limit; }
