@@ -5,6 +5,7 @@
  * errors clear.
  */
 #include <jansson.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +210,71 @@ START_TEST(infer_matches_run)
 }
 END_TEST
 
+
+/* Progress: plain lines when stderr is not a terminal, a bar redrawn in
+ * place when it is (colour unless NO_COLOR), nothing with --quiet. */
+static char *run_on_pty(char *const argv[], int no_color)
+{
+    int master;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (no_color)
+            setenv("NO_COLOR", "1", 1);
+        else
+            unsetenv("NO_COLOR");
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (len + 4096 > cap)
+            buf = realloc(buf, cap *= 2);
+        ssize_t n = read(master, buf + len, cap - len - 1);
+        if (n <= 0)
+            break; /* EIO once the child has exited */
+        len += (size_t)n;
+    }
+    buf[len] = 0;
+    int status;
+    waitpid(pid, &status, 0);
+    close(master);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", buf);
+    return buf;
+}
+
+START_TEST(run_progress)
+{
+    const char *dir = hbt_tmpdir("progress");
+    const char *model = hbt_path("%s/sine_int8.tflite", hbt_models_dir());
+    char db[1024], *out = NULL;
+    snprintf(db, sizeof(db), "%s/p.db", dir);
+    const char *plain[] = {"run", "--board", "native", "--model", model, "--random", "20",
+                           "--repeat", "1", "--db", db, NULL};
+    ck_assert_int_eq(hb(&out, plain), 0);
+    ck_assert_msg(strstr(out, "variant 1/1 float: vector 1/20"), "%s", out);
+    ck_assert_msg(!strstr(out, "\033["), "escape codes without a terminal:\n%s", out);
+    free(out);
+
+    const char *quiet[] = {"run", "--board", "native", "--model", model, "--random", "3",
+                           "--db", db, "--quiet", NULL};
+    ck_assert_int_eq(hb(&out, quiet), 0);
+    ck_assert_msg(!strstr(out, "hilbench: variant"), "%s", out);
+    free(out);
+
+    char *argv[] = {(char *)hbt_hilbench(), "run", "--board", "native", "--model",
+                    (char *)model, "--random", "5", "--db", db, NULL};
+    out = run_on_pty(argv, 0);
+    ck_assert_msg(strstr(out, "\r\033[Kvariant 1/1 float  vector 5/5"), "%s", out);
+    ck_assert_msg(strstr(out, "\033[32m"), "no colour on a terminal");
+    free(out);
+    out = run_on_pty(argv, 1);
+    ck_assert_msg(strstr(out, "vector 5/5") && !strstr(out, "\033[32m"), "NO_COLOR ignored");
+    free(out);
+}
+END_TEST
+
 START_TEST(boards_lists_native)
 {
     char *out = NULL;
@@ -229,6 +295,7 @@ static Suite *run_suite(void)
     tcase_add_test(tc, run_errors);
     tcase_add_test(tc, infer_matches_run);
     tcase_add_test(tc, boards_lists_native);
+    tcase_add_test(tc, run_progress);
     suite_add_tcase(s, tc);
     return s;
 }

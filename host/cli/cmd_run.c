@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -34,15 +35,69 @@ const cli_option cli_opts_run[] = {
     {0},
 };
 
+/* Progress on stderr: a bar redrawn in place (variant, vector i/N, ETA)
+ * when stderr is a terminal, a plain line every tenth of a variant
+ * otherwise. NO_COLOR turns the bar's colour off. */
+typedef struct {
+    int tty, color;
+    int bar_shown;
+    struct timespec start;
+    int started;
+} progress_state;
+
+static double seconds_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
 static void progress(void *ctx, const char *fmt, ...)
 {
+    progress_state *p = ctx;
     va_list ap;
-    (void)ctx;
+    if (p && p->bar_shown) {
+        fputs("\r\033[K", stderr);
+        p->bar_shown = 0;
+    }
     va_start(ap, fmt);
     fputs("hilbench: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+static void on_vector(void *ctx, const char *variant, int i, int n_variants, int k,
+                      int n_vectors)
+{
+    progress_state *p = ctx;
+    if (!p->started) {
+        clock_gettime(CLOCK_MONOTONIC, &p->start);
+        p->started = 1;
+    }
+    long done = (long)i * n_vectors + k, total = (long)n_variants * n_vectors;
+    if (!p->tty) {
+        int step = n_vectors >= 10 ? n_vectors / 10 : 1;
+        if (k % step == 0 || k == n_vectors - 1)
+            fprintf(stderr, "hilbench: variant %d/%d %s: vector %d/%d\n", i + 1, n_variants,
+                    variant, k + 1, n_vectors);
+        return;
+    }
+    char eta[32] = "--:--";
+    double elapsed = seconds_since(&p->start);
+    if (done > 0) {
+        long left = (long)(elapsed / (double)done * (double)(total - done) + 0.5);
+        snprintf(eta, sizeof(eta), "%ld:%02ld", left / 60, left % 60);
+    }
+    char bar[21];
+    int fill = total ? (int)(20 * done / total) : 0;
+    for (int b = 0; b < 20; b++)
+        bar[b] = b < fill ? '#' : '.';
+    bar[20] = '\0';
+    fprintf(stderr, "\r\033[Kvariant %d/%d %.30s  vector %d/%d  %s[%s]%s  ETA %s", i + 1,
+            n_variants, variant, k + 1, n_vectors, p->color ? "\033[32m" : "", bar,
+            p->color ? "\033[0m" : "", eta);
+    p->bar_shown = 1;
 }
 
 /* ${build} of suites: $HILBENCH_BUILD, else the folder hilbench runs from
@@ -109,8 +164,13 @@ hb_status cmd_run(const cli_args *a)
     dataset_task task = DATASET_TASK_NONE;
     hb_status st;
 
-    if (!cli_flag(a, "quiet"))
+    progress_state ps = {isatty(2), 0, 0, {0, 0}, 0};
+    ps.color = ps.tty && !getenv("NO_COLOR");
+    if (!cli_flag(a, "quiet")) {
         o.progress = progress;
+        o.progress_ctx = &ps;
+        o.on_vector = on_vector;
+    }
     if (cli_get(a, "suite") &&
         (st = suite_load(cli_get(a, "suite"), build_dir(build, sizeof(build)), &su)) != HB_OK)
         return st;
@@ -154,6 +214,8 @@ hb_status cmd_run(const cli_args *a)
     o.command_line = cli_command_line(a);
 
     st = session_run(&o, &res);
+    if (ps.bar_shown)
+        fputs("\r\033[K", stderr);
     if (res.run_id) {
         char msg[1024];
         snprintf(msg, sizeof(msg), "%s", hb_last_error());

@@ -54,7 +54,11 @@ static hb_status run_variant(session *s, session_variant *v, uint64_t fw_flash, 
             char name[512];
             store_inference inf = {0};
             dataset_vector_name(d, smp, w, name, sizeof(name));
-            say(o, "variant %s, vector %d/%d: %s", v->recipe, index + 1, d->windows, name);
+            if (o->on_vector)
+                o->on_vector(o->progress_ctx, v->recipe, (int)(v - s->v), s->n_v, index,
+                             d->windows);
+            else
+                say(o, "variant %s, vector %d/%d: %s", v->recipe, index + 1, d->windows, name);
             dataset_values(d, smp, w, s->x);
             session_inputs(v, d, s->x, s->in);
             if ((st = session_run_vector(s, v, s->in, &inf, &stack_max)) != HB_OK)

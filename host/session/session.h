@@ -51,6 +51,11 @@ typedef struct {
     /* Progress lines for people (may be NULL). */
     void (*progress)(void *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
     void *progress_ctx;
+    /* Called before every vector (may be NULL; then a progress line is
+     * said instead): variant i (0-based) of n_variants, vector k (0-based)
+     * of n_vectors. Same ctx. */
+    void (*on_vector)(void *ctx, const char *variant, int i, int n_variants, int k,
+                      int n_vectors);
 } session_options;
 
 typedef struct {
