@@ -156,15 +156,34 @@ static void plan_free(qplan_tensor *p, int n)
     free(p);
 }
 
+/* 1 if some op or the model's I/O refers to tensor t. */
+static int is_used(const graph *g, int t)
+{
+    for (int k = 0; k < g->n_inputs; k++)
+        if (g->inputs[k] == t)
+            return 1;
+    for (int i = 0; i < g->n_ops; i++) {
+        const graph_op *o = &g->ops[i];
+        for (int k = 0; k < o->n_inputs; k++)
+            if (o->inputs[k] == t)
+                return 1;
+        for (int k = 0; k < o->n_outputs; k++)
+            if (o->outputs[k] == t)
+                return 1;
+    }
+    return 0;
+}
+
 /* Activations: per tensor from the range; a float model's own int8 edges
- * keep their parameters. */
+ * keep their parameters. Tensors nothing uses (TFLite files may carry
+ * some) stay as they are. */
 static hb_status plan_activations(qplan *q, const float *t_min, const float *t_max)
 {
     const graph *g = q->g;
     hb_status st;
     for (int t = 0; t < g->n_tensors; t++) {
         const graph_tensor *gt = &g->tensors[t];
-        if (gt->data)
+        if (gt->data || !is_used(g, t))
             continue;
         if (qplan_is_fixed_edge(g, t)) {
             if ((st = qplan_quant(&q->plan[t], NN_DT_INT8, 1, 0)) != HB_OK)
@@ -245,7 +264,7 @@ hb_status compress_quantize_check(const graph *g, const compress_quantize_option
         return st;
     for (int t = 0; t < g->n_tensors; t++) {
         const graph_tensor *gt = &g->tensors[t];
-        if (gt->data || (gt->dtype == NN_DT_FLOAT32 && !gt->n_quant))
+        if (gt->data || (gt->dtype == NN_DT_FLOAT32 && !gt->n_quant) || !is_used(g, t))
             continue;
         if (opt->scheme == COMPRESS_SCHEME_INT8 && qplan_is_fixed_edge(g, t))
             continue;

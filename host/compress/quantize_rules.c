@@ -186,14 +186,13 @@ static hb_status rule_depthwise(qplan *q, int op) { return rule_weighted(q, op, 
 static hb_status rule_pass_through(qplan *q, int op)
 {
     const graph_op *o = &q->g->ops[op];
-    int in = input_of(o, 0);
-    if (o->n_outputs != 1 || !is_activation(q, in))
-        return qplan_refuse(q->g, op, "needs an activation input and one output");
-    if (o->op != NN_OP_RESHAPE) {
-        hb_status st = check_activation(q, op);
-        if (st != HB_OK || o->n_inputs != 1)
-            return st != HB_OK ? st : qplan_refuse(q->g, op, "needs one input");
-    }
+    int in = input_of(o, 0), pool = o->op != NN_OP_RESHAPE;
+    hb_status st;
+    /* RESHAPE's optional second input, the shape, is a constant it keeps. */
+    if (o->n_outputs != 1 || !is_activation(q, in) || (pool && o->n_inputs != 1))
+        return qplan_refuse(q->g, op, "needs one activation input and one output");
+    if (pool && (st = check_activation(q, op)) != HB_OK)
+        return st;
     return qplan_share(&q->plan[o->outputs[0]], &q->plan[in]);
 }
 

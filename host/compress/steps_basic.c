@@ -62,7 +62,7 @@ hb_status step_int8_parse(compress_step *s)
         const char *arg = s->args[a];
         char *end = NULL;
         if (!strcmp(arg, "per-tensor") || !strcmp(arg, "per-channel")) {
-            s->per_tensor = arg[4] == 't';
+            s->per_tensor = !strcmp(arg, "per-tensor");
             if (weights++)
                 return hb_fail(HB_ERR_ARG, "%s: per-tensor / per-channel given twice", name);
             continue;
