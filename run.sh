@@ -11,10 +11,13 @@ cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake pkg-config libserialport-dev libsqlite3-dev libinih-dev
           check gnuplot-nox libjansson-dev libssl-dev
+          # ONNX import: protobuf-c and its compiler, onnx.proto from libonnx-dev
+          libprotobuf-c-dev protobuf-c-compiler libonnx-dev
           # the board firmware and the emulated board (qemu-mps2-an386)
           gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
-# Only the tests need these: clang's libFuzzer for the fuzz smoke run.
-TEST_PACKAGES=(clang libclang-rt-14-dev)
+# Only the tests need these: clang's libFuzzer for the fuzz smoke run; headless
+# Chromium (large: over 300 MB installed) to open report.html as a browser does.
+TEST_PACKAGES=(clang libclang-rt-14-dev chromium)
 
 install_missing() { # install_missing PACKAGE...
     local missing=()

@@ -69,6 +69,8 @@ static const geo geos[] = {
     {"conv window outside", NN_OP_CONV_2D, 1, 2, 2, 3, 2, 2, 3, 1, 1, 1, 3, 3, 1},
     {"conv groups", NN_OP_CONV_2D, 1, 5, 5, 6, 3, 3, 4, 2, 1, 1, 1, 1, 1},
     {"conv 1x1", NN_OP_CONV_2D, 1, 4, 4, 16, 1, 1, 12, 1, 1, 1, 1, 1, 1},
+    /* 576 taps a filter: more than NN_K_PACKED_LIST stored unless sparse. */
+    {"conv 3x3x64", NN_OP_CONV_2D, 1, 5, 5, 64, 3, 3, 4, 1, 1, 1, 1, 1, 1},
     {"dw valid", NN_OP_DEPTHWISE_CONV_2D, 1, 6, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0},
     {"dw same stride 2 mult 2", NN_OP_DEPTHWISE_CONV_2D, 2, 7, 5, 3, 3, 3, 2, 1, 2, 2, 1, 1, 1},
     {"dw dilation", NN_OP_DEPTHWISE_CONV_2D, 1, 8, 8, 5, 3, 3, 1, 1, 1, 1, 2, 2, 1},

@@ -266,9 +266,10 @@ static uint8_t *sparse_blob(int channels, int value, size_t *len)
 
 START_TEST(sparse_truncations_refused)
 {
-    for (int channels = 0; channels < 2; channels++) {
+    /* Bitmap and channel mask of float32, bitmap of float16. */
+    for (int k = 0; k < 3; k++) {
         size_t len;
-        uint8_t *b = sparse_blob(channels, V_F32, &len);
+        uint8_t *b = sparse_blob(k == 1, k == 2 ? V_F16 : V_F32, &len);
         nn_error e;
         ck_assert_int_eq(open_copy(b, len, &e), NN_OK);
         for (size_t n = 0; n < len; n++)

@@ -213,7 +213,8 @@ START_TEST(test_round_trip)
         " 'suite': null, 'task': null},"
         " 'variants': [{'id': 1, 'recipe': 'int8',"
         "  'model_file': 'models/kws.tflite', 'model_sha256': '" SHA "',"
-        "  'blob_bytes': 4096, 'arena_bytes': 2048, 'stack_bytes': 512,"
+        "  'blob_bytes': 4096, 'status': 'running', 'error': null, 'resets': 0,"
+        "  'arena_bytes': 2048, 'stack_bytes': 512,"
         "  'model_bytes': 4096, 'firmware_flash_bytes': 65536,"
         "  'firmware_ram_bytes': null, 'scores': {},"
         "  'inferences': ["
@@ -240,7 +241,8 @@ START_TEST(test_round_trip)
         "    'cycles_median': 30, 'snr_db': null, 'snr_ref_layer': null}]},"
         " {'id': 2, 'recipe': 'float',"
         "  'model_file': 'models/kws.tflite', 'model_sha256': '" SHA "',"
-        "  'blob_bytes': 8192, 'arena_bytes': null, 'stack_bytes': null,"
+        "  'blob_bytes': 8192, 'status': 'running', 'error': null, 'resets': 0,"
+        "  'arena_bytes': null, 'stack_bytes': null,"
         "  'model_bytes': null, 'firmware_flash_bytes': null,"
         "  'firmware_ram_bytes': null, 'scores': {},"
         "  'inferences': ["
@@ -415,14 +417,14 @@ START_TEST(test_newer_version_refused)
 
     ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     store_close(s);
-    sql_int(path, "PRAGMA user_version = 3");
+    sql_int(path, "PRAGMA user_version = 4");
     s = (store *)&s;
     ck_assert_int_eq(store_open(path, &s), HB_ERR_UNSUPPORTED);
     ck_assert_ptr_null(s);
     ck_assert_ptr_nonnull(strstr(hb_last_error(), path));
+    ck_assert_ptr_nonnull(strstr(hb_last_error(), "version 4"));
     ck_assert_ptr_nonnull(strstr(hb_last_error(), "version 3"));
-    ck_assert_ptr_nonnull(strstr(hb_last_error(), "version 2"));
-    ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 3);
+    ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 4);
 
     /* Not a database at all. */
     const char *junk = hbt_path("%s.junk", path);

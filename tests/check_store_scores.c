@@ -216,7 +216,7 @@ START_TEST(test_migrate_v1)
 
     store *s = open_ok(path);
     ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-    ck_assert_int_eq(STORE_SCHEMA_VERSION, 2);
+    ck_assert_int_eq(STORE_SCHEMA_VERSION, 3);
     /* The old run reads as before, with the new fields empty. */
     ck_assert_int_eq(store_run_json(s, 1, &j), HB_OK);
     json_t *r = json_object_get(j, "run");

@@ -225,7 +225,7 @@ END_TEST
 START_TEST(test_shipped_suites)
 {
     const char *src = getenv("HB_SOURCE_DIR");
-    const char *names[] = {"sine", "xor"};
+    const char *names[] = {"sine", "xor", "sine_onnx"};
     char build[4096];
     ck_assert_ptr_nonnull(src);
     snprintf(build, sizeof(build), "%s/..", hbt_models_dir());

@@ -10,9 +10,10 @@
  *         MAE on a held-out grid is below SINE_STOP_MAE.
  *   xor   2 -> 8 -> 1, MSE to 0/1 targets, full batch, until every output is
  *         within XOR_STOP_ERR of its target.
- * Each is written as <name>_float.tflite, then quantised to int8 (full
- * integer, calibrated on a grid over the training range) and written as
- * <name>_int8.tflite. Datasets follow the MLPerf Tiny layout: DIR/<name>_data/
+ * Each is written as <name>_float.tflite and as <name>_float.onnx (Gemm
+ * and Relu nodes, read back and checked to score the same), then
+ * quantised to int8 (full integer, calibrated on a grid over the training
+ * range) and written as <name>_int8.tflite. Datasets follow the MLPerf Tiny layout: DIR/<name>_data/
  * with raw float32 vectors x_NNN.bin and y_labels.csv (file,count,label).
  *
  * Determinism: the same bytes on every machine. Training runs in double
@@ -31,7 +32,9 @@
 #include "compress/quantize.h"
 #include "model/graph.h"
 #include "model/hostrun.h"
+#include "model/onnx.h"
 #include "model/tflite.h"
+#include "mlp_onnx.h"
 
 #define TWO_PI 6.283185307179586
 #define MAX_LAYERS 3
@@ -446,6 +449,26 @@ static int write_model(const graph *g, const char *dir, const char *file)
     return 0;
 }
 
+/* DIR/<name>_float.onnx, read back: it must score as the float model. */
+static int write_onnx(const graph *fg, const char *dir, const char *name, int is_sine,
+                      double want)
+{
+    char path[4096];
+    graph *g = NULL;
+    double got = -1.0;
+    snprintf(path, sizeof(path), "%s/%s_float.onnx", dir, name);
+    if (mlp_write_onnx(fg, path) != HB_OK || onnx_read_file(path, &g) != HB_OK ||
+        score_graph(g, is_sine, &got) != HB_OK) {
+        graph_free(g);
+        return fail("%s: %s", path, hb_last_error());
+    }
+    graph_free(g);
+    if (got != want)
+        return fail("%s: scores %.6f read back, the float model %.6f", path, got, want);
+    printf("wrote %s\n", path);
+    return 0;
+}
+
 /* DIR/<name>_data/x_NNN.bin (float32 vectors) and y_labels.csv. */
 static int write_dataset(const char *dir, const char *name, int n_vec,
                          const float *x, int depth, int n_out,
@@ -513,7 +536,7 @@ static int write_pair(const mlp *n, const char *dir, const char *name,
         goto cleanup;
     }
     snprintf(file, sizeof(file), "%s_float.tflite", name);
-    if (write_model(fg, dir, file) != 0)
+    if (write_model(fg, dir, file) != 0 || write_onnx(fg, dir, name, is_sine, qf) != 0)
         goto cleanup;
     if ((st = compress_quantize_int8(fg, NULL, calib, n_calib, &qg)) != HB_OK) {
         fail("%s: int8 quantisation: %s", name, hb_last_error());
@@ -594,7 +617,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: hilbench-make-models --out DIR\n"
                "Trains the sine and xor models and writes DIR/{sine,xor}_"
-               "{float,int8}.tflite\nand the datasets DIR/{sine,xor}_data/.\n");
+               "{float,int8}.tflite,\nDIR/{sine,xor}_float.onnx and the datasets "
+               "DIR/{sine,xor}_data/.\n");
 }
 
 int main(int argc, char **argv)

@@ -68,6 +68,14 @@ const char *cli_db_path(const cli_args *a);
 /* Prints a run (the JSON of store_run_json) as tables. */
 void cli_print_run(FILE *f, json_t *run);
 
+/* Runs for report, recommend and compare: refs is a comma-separated list
+ * of run references (a number, a uuid prefix, "latest" or "latest:BOARD");
+ * *out is a JSON array of their store_run_json documents. A database that
+ * does not exist is HB_ERR_NOT_FOUND (it is not created). */
+hb_status cli_load_runs(const char *db_path, const char *refs, json_t **out);
+/* Number option >= min (strtod with end check); NAN when absent. */
+hb_status cli_double(const cli_args *a, const char *name, double min, double *out);
+
 /* Commands. */
 hb_status cmd_boards(const cli_args *a);
 hb_status cmd_compress(const cli_args *a);
@@ -77,10 +85,16 @@ hb_status cmd_inspect(const cli_args *a);
 hb_status cmd_run(const cli_args *a);
 hb_status cmd_runs(const cli_args *a);
 hb_status cmd_show(const cli_args *a);
+hb_status cmd_report(const cli_args *a);
+hb_status cmd_recommend(const cli_args *a);
+hb_status cmd_compare(const cli_args *a);
+hb_status cmd_merge(const cli_args *a);
 
 extern const cli_option cli_opts_compress[];
 extern const cli_option cli_opts_boards[], cli_opts_ports[], cli_opts_infer[], cli_opts_inspect[],
     cli_opts_run[], cli_opts_runs[], cli_opts_show[];
+extern const cli_option cli_opts_report[], cli_opts_recommend[], cli_opts_compare[];
+extern const cli_option cli_opts_merge[];
 
 #define CLI_DEFAULT_DB "results/hilbench.db"
 

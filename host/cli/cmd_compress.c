@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "compress/compress.h"
 #include "model/blob.h"
+#include "model/model_read.h"
 #include "model/tflite.h"
 #include "session/vectors.h"
 #include "util/hb_file.h"
@@ -66,7 +67,7 @@ hb_status cmd_compress(const cli_args *a)
         return hb_fail(HB_ERR_ARG, "compress: --variant RECIPE and -o OUT are required");
     if ((st = compress_recipe_parse(text, &r)) != HB_OK)
         return st;
-    if ((st = tflite_read_file(model, &g)) != HB_OK)
+    if ((st = model_read_file(model, &g)) != HB_OK)
         goto cleanup;
     if (compress_recipe_needs_calibration(r) && !calib_dir) {
         st = hb_fail(HB_ERR_ARG, "recipe '%s' needs calibration vectors: --calib DIR",

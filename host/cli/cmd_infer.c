@@ -1,8 +1,9 @@
 /*
  * cmd_infer.c: `hilbench infer MODEL --input IN.bin --output OUT.bin`.
  *
- * MODEL is a .tflite file or a hilbench blob (recognised by its magic, so
- * the name does not matter). --input-dtype / --output-dtype float32 move
+ * MODEL is a .tflite or .onnx file or a hilbench blob (recognised by
+ * content, so the name matters only for an ONNX file that does not start
+ * as exporters write them). --input-dtype / --output-dtype float32 move
  * the data through the model's own quantisation, so that any variant can
  * be fed and compared in the float domain.
  */
@@ -13,7 +14,7 @@
 #include "../../target-stub/engine/nn_blob.h"
 #include "cli.h"
 #include "model/hostrun.h"
-#include "model/tflite.h"
+#include "model/model_read.h"
 #include "util/hb_file.h"
 
 const cli_option cli_opts_infer[] = {
@@ -60,7 +61,7 @@ static void dump_layer(void *ctx, int op, const nn_tensor *out, int n)
     }
 }
 
-/* A .tflite file or a blob, by content. */
+/* A .tflite or .onnx file or a blob, by content. */
 static hb_status open_model(const char *path, hostrun **r)
 {
     uint8_t *buf = NULL;
@@ -73,7 +74,7 @@ static hb_status open_model(const char *path, hostrun **r)
         return st;
     if (len >= 4 && nn_rd_u32(buf) == NN_BLOB_MAGIC)
         st = hostrun_new_blob(buf, len, r);
-    else if ((st = tflite_read(buf, len, path, &g)) == HB_OK)
+    else if ((st = model_read(buf, len, path, &g)) == HB_OK)
         st = hostrun_new(g, r);
     if (st != HB_OK && !strstr(hb_last_error(), path))
         hb_context(st, "%s", path);

@@ -7,7 +7,7 @@
 
 #include "cli.h"
 #include "model/blob.h"
-#include "model/tflite.h"
+#include "model/model_read.h"
 
 const cli_option cli_opts_inspect[] = {
     {"variant", "RECIPE", "inspect a variant of the model (today: float, the model as given)", 0, 0},
@@ -68,7 +68,7 @@ hb_status cmd_inspect(const cli_args *a)
 
     if (recipe && strcmp(recipe, "float") != 0)
         return hb_fail(HB_ERR_UNSUPPORTED, "inspect: recipe '%s' is not supported", recipe);
-    if ((st = tflite_read_file(model, &g)) != HB_OK)
+    if ((st = model_read_file(model, &g)) != HB_OK)
         return st;
     if ((st = blob_build(g, &blob, &len, &info)) != HB_OK) {
         hb_context(st, "%s", model);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "link/link.h"
 #include "session/session.h"
 #include "session/suite.h"
 #include "store/store.h"
@@ -17,7 +18,7 @@
 const cli_option cli_opts_run[] = {
     {"board", "NAME", "board profile to run on (see hilbench boards)", 0, 0},
     {"suite", "FILE", "a benchmark suite (docs/suites.md); options override it", 0, 0},
-    {"model", "MODEL", "the source model (.tflite) the variants are made from", 0, 0},
+    {"model", "MODEL", "the source model (.tflite or .onnx) the variants are made from", 0, 0},
     {"variant", "RECIPE", "a variant: float, int8, file:PATH, ... (default float)", 1, 0},
     {"reference", "RECIPE", "the variant others are compared with (default: first)", 0, 0},
     {"calib", "DIR", "calibration vectors for recipes (default: the run's)", 0, 0},
@@ -32,8 +33,15 @@ const cli_option cli_opts_run[] = {
     {"db", "PATH", "results database (default " CLI_DEFAULT_DB ")", 0, 0},
     {"boards", "DIR", "also read board profiles from DIR", 1, 0},
     {"quiet", NULL, "no progress lines", 0, 0},
+    {"link-faults", "SPEC",
+     "fault injection: corrupt=P,drop=P,dup=P,delay_ms=N,baud=B,seed=S", 0, 0},
+    {"resume", "RUN", "finish an interrupted or failed run with its recorded options", 0, 0},
     {0},
 };
+
+/* With --resume only these may be given: the rest is recorded with the run. */
+static const char *const resume_options[] = {"resume", "db", "boards", "quiet", "link-faults",
+                                             NULL};
 
 /* Progress on stderr: a bar redrawn in place (variant, vector i/N, ETA)
  * when stderr is a terminal, a plain line every tenth of a variant
@@ -137,6 +145,31 @@ static hb_status pick_vectors(const cli_args *a, const suite *su, session_option
     return HB_OK;
 }
 
+/* What the run survived: resets, a resumed start, the link's trouble. */
+static void print_recovery(const session_result *res)
+{
+    const client_stats *l = &res->link;
+    if (res->skipped_variants || res->replayed)
+        printf("resumed: %d variant%s finished before, %d vector%s recorded before\n",
+               res->skipped_variants, res->skipped_variants == 1 ? "" : "s", res->replayed,
+               res->replayed == 1 ? "" : "s");
+    if (res->resets)
+        printf("board resets: %d (%s)\n", res->resets,
+               res->recovered[0] ? res->recovered : "the failed variants");
+    if (res->has_faults)
+        printf("faults injected: %llu corrupted, %llu dropped, %llu duplicated of %llu bytes\n",
+               res->faults.corrupted, res->faults.dropped, res->faults.duplicated,
+               res->faults.bytes_out + res->faults.bytes_in);
+    if (res->has_faults || l->retries)
+        printf("link: %llu requests, %llu repeated (%llu timed out, %llu damaged answers), "
+               "%llu re-sent smaller; most tries of one request %d; loss %.1f%%; chunks "
+               "%u/%u bytes (smallest %u/%u); time-out %.1f ms\n",
+               (unsigned long long)l->requests, (unsigned long long)l->retries,
+               (unsigned long long)l->timeouts, (unsigned long long)l->bad_frames,
+               (unsigned long long)l->resized, l->max_tries, 100.0 * l->loss, l->chunk_out,
+               l->chunk_in, l->chunk_out_min, l->chunk_in_min, l->rto_ms);
+}
+
 static hb_status print_summary(const char *db_path, const session_result *res)
 {
     store *db = NULL;
@@ -147,10 +180,27 @@ static hb_status print_summary(const char *db_path, const session_result *res)
         cli_print_run(stdout, run);
         printf("outputs identical to the host engine: %d/%d vectors\n",
                res->vectors - res->host_mismatches, res->vectors);
+        print_recovery(res);
     }
     json_decref(run);
     store_close(db);
     return st;
+}
+
+/* --resume RUN: everything else comes from the run's record. */
+static hb_status resume_args(const cli_args *a, session_options *o)
+{
+    for (int i = 0; a->cmd->options[i].name; i++) {
+        const char *name = a->cmd->options[i].name;
+        int allowed = 0;
+        for (int k = 0; resume_options[k]; k++)
+            allowed |= !strcmp(name, resume_options[k]);
+        if (!allowed && a->counts[i])
+            return hb_fail(HB_ERR_ARG, "run: --%s cannot be given with --resume (the run's "
+                           "recorded options are used)", name);
+    }
+    o->resume = cli_get(a, "resume");
+    return HB_OK;
 }
 
 hb_status cmd_run(const cli_args *a)
@@ -164,12 +214,27 @@ hb_status cmd_run(const cli_args *a)
     dataset_task task = DATASET_TASK_NONE;
     hb_status st;
 
+    link_fault_config faults;
     progress_state ps = {isatty(2), 0, 0, {0, 0}, 0};
     ps.color = ps.tty && !getenv("NO_COLOR");
     if (!cli_flag(a, "quiet")) {
         o.progress = progress;
         o.progress_ctx = &ps;
         o.on_vector = on_vector;
+    }
+    if (cli_get(a, "link-faults")) {
+        if ((st = link_fault_parse(cli_get(a, "link-faults"), &faults)) != HB_OK)
+            return st;
+        o.link_faults = &faults;
+    }
+    o.db_path = cli_db_path(a);
+    o.n_board_dirs = cli_board_dirs(a, dirs, 16);
+    o.board_dirs = dirs;
+    o.firmware_dir = hb_firmware_dir();
+    if (cli_get(a, "resume")) {
+        if ((st = resume_args(a, &o)) != HB_OK)
+            return st;
+        goto run;
     }
     if (cli_get(a, "suite") &&
         (st = suite_load(cli_get(a, "suite"), build_dir(build, sizeof(build)), &su)) != HB_OK)
@@ -202,17 +267,14 @@ hb_status cmd_run(const cli_args *a)
         (st = cli_long(a, "seed", su && su->has_seed ? (long)su->seed : 1000, 0, 4294967295L,
                        &seed)) != HB_OK)
         goto cleanup;
-    o.n_board_dirs = cli_board_dirs(a, dirs, 16);
-    o.board_dirs = dirs;
-    o.firmware_dir = hb_firmware_dir();
     o.random_n = (int)random_n;
     o.seed = (uint32_t)seed;
     o.repeat = (int)repeat;
     o.warmup = (int)warmup;
     o.layers = !cli_flag(a, "no-layers");
-    o.db_path = cli_db_path(a);
     o.command_line = cli_command_line(a);
 
+run:
     st = session_run(&o, &res);
     if (ps.bar_shown)
         fputs("\r\033[K", stderr);

@@ -17,12 +17,12 @@ static const cli_command commands[] = {
     {"ports", NULL, 0, 0, "List the serial ports with their USB ids and serial numbers.",
      cli_opts_ports, cmd_ports},
     {"compress", "MODEL", 1, 1,
-     "Make a variant of a float .tflite model with a recipe (docs/variants.md) and write\n"
-     "it as a .tflite file (OUT ending in .tflite) or as a hilbench blob.",
+     "Make a variant of a float .tflite or .onnx model with a recipe (docs/variants.md)\n"
+     "and write it as a .tflite file (OUT ending in .tflite) or as a hilbench blob.",
      cli_opts_compress, cmd_compress},
     {"infer", "MODEL", 1, 1,
-     "Run one inference on the host with the engine the stub runs (MODEL: .tflite or a\n"
-     "hilbench blob); raw little-endian tensor bytes in and out.",
+     "Run one inference on the host with the engine the stub runs (MODEL: .tflite,\n"
+     ".onnx or a hilbench blob); raw little-endian tensor bytes in and out.",
      cli_opts_infer, cmd_infer},
     {"inspect", "MODEL", 1, 1,
      "Show each layer (op, shapes, dtypes, MACs, parameter bytes), the blob size and\n"
@@ -36,6 +36,23 @@ static const cli_command commands[] = {
     {"runs", NULL, 0, 0, "List the recorded runs.", cli_opts_runs, cmd_runs},
     {"show", "RUN", 1, 1, "Show one run (a number, or a prefix of its uuid).", cli_opts_show,
      cmd_show},
+    {"report", "RUN", 1, 1,
+     "Charts (PNG, SVG) and a page (report.html, report.md) of one run, or of several\n"
+     "(RUN,RUN,...; latest or latest:BOARD also work): quality against latency, per-layer\n"
+     "latency and SNR, memory, latency spread; with a budget, the recommendation.",
+     cli_opts_report, cmd_report},
+    {"recommend", "RUN", 1, 1,
+     "The best variant within a budget, and why each other one lost; exit status 1\n"
+     "when none meets it.",
+     cli_opts_recommend, cmd_recommend},
+    {"compare", "BASE NEW", 2, 2,
+     "Differences of NEW against BASE per board and variant; exit status 1 on a\n"
+     "regression beyond tolerance, 2 when they cannot be compared.",
+     cli_opts_compare, cmd_compare},
+    {"merge", "OUT.db IN.db...", 2, 256,
+     "Copy every run of the IN databases (from other bench hosts) into OUT: new ids,\n"
+     "the same uuids; a run OUT already has is not added twice.",
+     cli_opts_merge, cmd_merge},
 };
 
 #define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
@@ -46,7 +63,7 @@ static void usage(FILE *f)
     for (int i = 0; i < N_COMMANDS; i++) {
         const char *nl = strchr(commands[i].summary, '\n');
         int len = nl ? (int)(nl - commands[i].summary) : (int)strlen(commands[i].summary);
-        fprintf(f, "  %-8s %.*s\n", commands[i].name, len, commands[i].summary);
+        fprintf(f, "  %-9s %.*s\n", commands[i].name, len, commands[i].summary);
     }
     fprintf(f, "\n'hilbench COMMAND --help' describes a command. hilbench %s\n", HB_VERSION);
 }

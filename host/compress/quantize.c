@@ -312,7 +312,8 @@ hb_status compress_quantize_ranges(const graph *g, const compress_quantize_optio
     }
     for (int i = 0; i < g->n_ops; i++)
         q.op_code[i] = g->ops[i].op;
-    if ((st = plan_activations(&q, t_min, t_max)) != HB_OK)
+    if ((st = plan_activations(&q, t_min, t_max)) != HB_OK ||
+        (st = qrule_prepare(&q)) != HB_OK)
         goto cleanup;
     for (int i = 0; i < g->n_ops; i++)
         if ((st = qrule_table[g->ops[i].op](&q, i)) != HB_OK)

@@ -57,6 +57,13 @@
  * QUANTIZE (float -> int8) keeps its output's parameters and becomes an
  * int8 requantisation; DEQUANTIZE (int8 -> float) becomes an identity
  * QUANTIZE whose output takes the input's parameters (int8 scheme only).
+ * The ops the ONNX importer brought (quantize_ops.c): TRANSPOSE and the
+ * pads keep their input's parameters; CONCATENATION, MAXIMUM and MINIMUM
+ * share one scale and zero point with their inputs (the tensors they join
+ * get the union of their ranges before any rule runs); MUL as ADD; RELU,
+ * RELU6, RELU_N1_TO_1, LEAKY_RELU and PRELU their own output range; TANH
+ * 1/128 and 0, LOG_SOFTMAX 16/256 and 127 (int8 scheme only, except the
+ * data movers).
  * Anything else gives HB_ERR_UNSUPPORTED naming the op ("op 3 (CONV_2D):
  * ...").
  *

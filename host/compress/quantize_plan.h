@@ -43,6 +43,17 @@ typedef hb_status (*qrule_fn)(qplan *q, int op);
 /* The rule of each opcode (quantize_rules.c); NULL: not quantisable. */
 extern const qrule_fn qrule_table[NN_OP_COUNT];
 
+/* Rules of the ops the ONNX importer brought (quantize_ops.c). */
+hb_status qrule_move(qplan *q, int op);       /* TRANSPOSE, PAD, PADV2, MIRROR_PAD */
+hb_status qrule_shared(qplan *q, int op);     /* CONCATENATION, MAXIMUM, MINIMUM */
+hb_status qrule_own_range(qplan *q, int op);  /* RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU */
+hb_status qrule_prelu(qplan *q, int op);
+hb_status qrule_pinned(qplan *q, int op);     /* TANH, LOG_SOFTMAX */
+/* Before the rules: tensors that must share quantisation (CONCATENATION,
+ * MAXIMUM, MINIMUM and what pass-through ops tie to them) get the union of
+ * their ranges (quantize_ops.c). */
+hb_status qrule_prepare(qplan *q);
+
 /* Plans constant float32 weights t as symmetric int8 [-127, 127], per
  * channel along axis, or per tensor (quantize_rules.c). */
 hb_status qrule_weights(qplan *q, int t, int per_tensor, int axis);

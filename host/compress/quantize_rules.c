@@ -287,6 +287,15 @@ static hb_status rule_dequantize(qplan *q, int op)
     return qplan_share(&q->plan[o->outputs[0]], &q->plan[o->inputs[0]]);
 }
 
+/* MUL: ADD's rule (own output range, a constant operand quantised per
+ * tensor); the engine has no 16x8 MUL. */
+static hb_status rule_mul(qplan *q, int op)
+{
+    if (is16(q))
+        return qplan_refuse(q->g, op, "no 16x8 form");
+    return rule_add(q, op);
+}
+
 const qrule_fn qrule_table[NN_OP_COUNT] = {
     [NN_OP_FULLY_CONNECTED] = rule_fully_connected,
     [NN_OP_CONV_2D] = rule_conv_2d,
@@ -299,4 +308,19 @@ const qrule_fn qrule_table[NN_OP_COUNT] = {
     [NN_OP_LOGISTIC] = rule_unit_output,
     [NN_OP_QUANTIZE] = rule_quantize,
     [NN_OP_DEQUANTIZE] = rule_dequantize,
+    [NN_OP_MUL] = rule_mul,
+    [NN_OP_TRANSPOSE] = qrule_move,
+    [NN_OP_PAD] = qrule_move,
+    [NN_OP_PADV2] = qrule_move,
+    [NN_OP_MIRROR_PAD] = qrule_move,
+    [NN_OP_CONCATENATION] = qrule_shared,
+    [NN_OP_MAXIMUM] = qrule_shared,
+    [NN_OP_MINIMUM] = qrule_shared,
+    [NN_OP_RELU] = qrule_own_range,
+    [NN_OP_RELU6] = qrule_own_range,
+    [NN_OP_RELU_N1_TO_1] = qrule_own_range,
+    [NN_OP_LEAKY_RELU] = qrule_own_range,
+    [NN_OP_PRELU] = qrule_prelu,
+    [NN_OP_TANH] = qrule_pinned,
+    [NN_OP_LOG_SOFTMAX] = qrule_pinned,
 };

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../model/tflite.h"
+#include "../model/model_read.h"
 #include "compress_step.h"
 #include "quantize.h"
 
@@ -40,14 +40,14 @@ hb_status step_file_apply(const graph *g, const compress_step *s, const compress
     size_t n = strlen(p);
     (void)g;
     (void)map;
-    if (n < 7 || strcmp(p + n - 7, ".tflite") != 0)
-        return hb_fail(HB_ERR_UNSUPPORTED,
-                       "file:%s: only .tflite files become graphs (blobs run as they are)", p);
+    if ((n < 7 || strcmp(p + n - 7, ".tflite") != 0) && (n < 5 || strcmp(p + n - 5, ".onnx")))
+        return hb_fail(HB_ERR_UNSUPPORTED, "file:%s: only .tflite and .onnx files become "
+                       "graphs (blobs run as they are)", p);
     if (p[0] != '/' && ctx && ctx->base_dir)
         snprintf(path, sizeof(path), "%s/%s", ctx->base_dir, p);
     else
         snprintf(path, sizeof(path), "%s", p);
-    return tflite_read_file(path, out);
+    return model_read_file(path, out);
 }
 
 /* int8 and int16x8: [per-tensor | per-channel] and [minmax | percentile |

@@ -96,6 +96,10 @@ hb_status compress_fp16(const graph *g, graph **out)
                 goto cleanup;
             }
             half[i] = compress_f32_to_f16(f);
+            /* -0 multiplies like +0 into a sum that starts at +0, and +0
+             * is what sparse storage drops. */
+            if (half[i] == 0x8000u)
+                half[i] = 0;
         }
         free(gt->data);
         gt->data = (uint8_t *)half;

@@ -26,7 +26,8 @@
 int compress_weight_axis(const graph *g, int t);
 
 /* fp16: every float32 weight tensor becomes float16 (IEEE half, rounded to
- * nearest even); the kernels convert on the fly and compute in float.
+ * nearest even; -0 becomes +0); the kernels convert on the fly and compute
+ * in float.
  * HB_ERR_UNSUPPORTED if an activation is not float32 or no weight is
  * float32; HB_ERR_ARG naming the tensor if a weight is beyond half's range
  * (|w| >= 65520 would become infinite). */

@@ -52,6 +52,11 @@ void link_flush_input(link_conn *l)
     l->ops->flush_input(l);
 }
 
+long link_line_rate(const link_conn *l)
+{
+    return l ? l->line_rate : 0;
+}
+
 void link_close(link_conn *l)
 {
     if (!l)

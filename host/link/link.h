@@ -14,6 +14,10 @@
  * Reads and writes wait at most timeout_ms and return early when hilbench
  * is interrupted (link_interrupt()). Ownership: link_open_* returns a
  * handle freed by link_close().
+ *
+ * link_fault.c wraps any link in a fault injector (corrupted, lost and
+ * duplicated bytes, latency, a slow line) to test a bench set-up and the
+ * protocol's recovery: see link_fault_parse().
  */
 #ifndef LINK_H
 #define LINK_H
@@ -47,6 +51,40 @@ hb_status link_write(link_conn *l, const void *buf, size_t len, int timeout_ms);
 /* Discards whatever has been received and not read yet. */
 void link_flush_input(link_conn *l);
 void link_close(link_conn *l);
+/* Bytes per second the line carries when known (a serial port's baud / 10,
+ * an emulated line rate), 0 when it is as fast as the host (pty, socket).
+ * The client adds the time frames spend on the wire to its time-outs. */
+long link_line_rate(const link_conn *l);
+
+/* Fault injection ------------------------------------------------------------
+ * Probabilities are per byte and apply to both directions independently:
+ * a corrupted byte has random bits flipped (never none), a dropped byte is
+ * lost, a duplicated byte arrives twice. delay_ms holds every transfer that
+ * long in each direction; baud paces both directions to that line rate
+ * (10 bits a byte, 8N1). The same seed gives the same faults for the same
+ * byte stream. */
+typedef struct {
+    double corrupt, drop, dup;  /* per byte, 0 to 1 */
+    int delay_ms;               /* 0 to 10000 */
+    long baud;                  /* 0: no pacing; else up to 100000000 */
+    unsigned long long seed;
+} link_fault_config;
+
+typedef struct {
+    unsigned long long bytes_out, bytes_in;          /* offered, each direction */
+    unsigned long long corrupted, dropped, duplicated; /* both directions */
+} link_fault_stats;
+
+/* Parses "corrupt=P,drop=P,dup=P,delay_ms=N,baud=B,seed=S" (any subset, any
+ * order; numbers checked with an end pointer). HB_ERR_ARG names the key. */
+hb_status link_fault_parse(const char *text, link_fault_config *out);
+/* Formats a configuration the way link_fault_parse reads it. */
+void link_fault_text(const link_fault_config *cfg, char *buf, size_t cap);
+/* Wraps inner (the wrapper owns it from now on, even on failure: link_close
+ * of the wrapper closes both). */
+hb_status link_fault_wrap(link_conn *inner, const link_fault_config *cfg, link_conn **out);
+/* The counters of a fault link; NULL for any other link. */
+const link_fault_stats *link_fault_get_stats(const link_conn *l);
 
 /* Signal side: makes every pending and future wait return
  * HB_ERR_INTERRUPTED. Async-signal-safe. */
@@ -67,6 +105,9 @@ struct link_conn {
     int slave_fd;  /* pty: the host's handle on the slave, or -1 */
     void *port;    /* serial: struct sp_port * */
     char *name;    /* for messages */
+    long line_rate;/* bytes/s, 0 if unknown (link_line_rate) */
+    link_conn *inner; /* a wrapper's link, or NULL */
+    void *priv;    /* a wrapper's own state */
 };
 
 /* Shared by the fd backends: poll-based read/write with time-outs. */

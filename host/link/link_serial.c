@@ -92,6 +92,7 @@ hb_status link_open_serial(const char *path, int baud, link_conn **out)
         goto cleanup;
     }
     l->port = port;
+    l->line_rate = baud / 10; /* 8N1: ten bits on the wire a byte */
     *out = l;
     return HB_OK;
 cleanup:

@@ -42,11 +42,14 @@ typedef struct {
     int activation;          /* nn_activation */
     int padding;             /* nn_padding */
     int stride_w, stride_h;
-    int dilation_w, dilation_h;
+    int dilation_w, dilation_h; /* pools: 0 or 1 = none (TFLite has none) */
     int filter_w, filter_h;  /* pooling window */
     int depth_multiplier;
     int keep_num_dims;       /* FULLY_CONNECTED */
     float beta;              /* SOFTMAX */
+    int axis;                /* CONCATENATION; may be negative (from the end) */
+    float alpha;             /* LEAKY_RELU */
+    int mirror_mode;         /* MIRROR_PAD: 0 REFLECT, 1 SYMMETRIC (TFLite's) */
 } graph_options;
 
 typedef struct {

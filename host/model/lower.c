@@ -26,6 +26,21 @@ static const lower_fn lower_table[NN_OP_COUNT] = {
     [NN_OP_DEPTHWISE_CONV_2D] = lower_depthwise_conv_2d,
     [NN_OP_AVERAGE_POOL_2D] = lower_pool_2d,
     [NN_OP_MAX_POOL_2D] = lower_pool_2d,
+    [NN_OP_TRANSPOSE] = lower_transpose,
+    [NN_OP_CONCATENATION] = lower_concatenation,
+    [NN_OP_PAD] = lower_pad,
+    [NN_OP_PADV2] = lower_pad,
+    [NN_OP_MIRROR_PAD] = lower_pad,
+    [NN_OP_MUL] = lower_mul,
+    [NN_OP_MAXIMUM] = lower_maxmin,
+    [NN_OP_MINIMUM] = lower_maxmin,
+    [NN_OP_RELU] = lower_relu,
+    [NN_OP_RELU6] = lower_relu,
+    [NN_OP_RELU_N1_TO_1] = lower_relu,
+    [NN_OP_LEAKY_RELU] = lower_leaky_relu,
+    [NN_OP_PRELU] = lower_prelu,
+    [NN_OP_TANH] = lower_tanh,
+    [NN_OP_LOG_SOFTMAX] = lower_log_softmax,
 };
 
 hb_status lower_refuse(const graph *g, int i, const char *fmt, ...)

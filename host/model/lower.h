@@ -85,5 +85,18 @@ hb_status lower_dequantize(const graph *g, int i, lower_op *lo);
 hb_status lower_conv_2d(const graph *g, int i, lower_op *lo);
 hb_status lower_depthwise_conv_2d(const graph *g, int i, lower_op *lo);
 hb_status lower_pool_2d(const graph *g, int i, lower_op *lo);
+/* lower_shape.c: TRANSPOSE, CONCATENATION, PAD / PADV2 / MIRROR_PAD. */
+hb_status lower_transpose(const graph *g, int i, lower_op *lo);
+hb_status lower_concatenation(const graph *g, int i, lower_op *lo);
+hb_status lower_pad(const graph *g, int i, lower_op *lo);
+/* lower_act.c: MUL, MAXIMUM / MINIMUM, RELU / RELU6 / RELU_N1_TO_1,
+ * LEAKY_RELU, PRELU, TANH, LOG_SOFTMAX. */
+hb_status lower_mul(const graph *g, int i, lower_op *lo);
+hb_status lower_maxmin(const graph *g, int i, lower_op *lo);
+hb_status lower_relu(const graph *g, int i, lower_op *lo);
+hb_status lower_leaky_relu(const graph *g, int i, lower_op *lo);
+hb_status lower_prelu(const graph *g, int i, lower_op *lo);
+hb_status lower_tanh(const graph *g, int i, lower_op *lo);
+hb_status lower_log_softmax(const graph *g, int i, lower_op *lo);
 
 #endif

@@ -261,10 +261,20 @@ hb_status lower_pool_2d(const graph *g, int i, lower_op *lo)
         (in->dtype != NN_DT_FLOAT32 && in->dtype != NN_DT_INT8 && in->dtype != NN_DT_INT16))
         return lower_refuse(g, i, "unsupported dtypes: input %s, output %s",
                             nn_dtype_name(in->dtype), nn_dtype_name(out->dtype));
+    /* Dilated pools (ONNX's; TFLite has none): 0 and 1 both mean none. */
+    int dil_h = o->opt.dilation_h > 1 ? o->opt.dilation_h : 1;
+    int dil_w = o->opt.dilation_w > 1 ? o->opt.dilation_w : 1;
+    if ((dil_h > 1 || dil_w > 1) && o->opt.padding != NN_PAD_VALID)
+        return lower_refuse(g, i, "a dilated pool needs VALID padding");
     int32_t pad_h, pad_w;
-    if ((st = window_pads(g, i, in, out, o->opt.filter_h, o->opt.filter_w, 1, 1, &pad_h,
-                          &pad_w)) != HB_OK)
+    if ((st = window_pads(g, i, in, out, o->opt.filter_h, o->opt.filter_w, dil_h, dil_w,
+                          &pad_h, &pad_w)) != HB_OK)
         return st;
+    if (dil_h > 1 || dil_w > 1) {
+        lo->n_words = NN_POOL_WORDS_DILATED;
+        lo->words[NN_POOL_DIL_H] = (uint32_t)dil_h;
+        lo->words[NN_POOL_DIL_W] = (uint32_t)dil_w;
+    }
     lo->words[NN_POOL_STRIDE_H] = (uint32_t)o->opt.stride_h;
     lo->words[NN_POOL_STRIDE_W] = (uint32_t)o->opt.stride_w;
     lo->words[NN_POOL_FILTER_H] = (uint32_t)o->opt.filter_h;

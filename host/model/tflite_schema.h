@@ -117,6 +117,12 @@ enum { /* FullyConnectedOptions */
 enum { TFLITE_SOFTMAX_BETA = 0 };      /* SoftmaxOptions, float = 0 */
 enum { TFLITE_ADD_ACTIVATION = 0 };    /* AddOptions */
 enum { TFLITE_RESHAPE_NEW_SHAPE = 0 }; /* ReshapeOptions, [int] */
+enum { /* ConcatenationOptions */
+    TFLITE_CONCAT_AXIS = 0, TFLITE_CONCAT_ACTIVATION = 1
+};
+enum { TFLITE_MUL_ACTIVATION = 0 };    /* MulOptions */
+enum { TFLITE_LEAKY_RELU_ALPHA = 0 };  /* LeakyReluOptions, float = 0 */
+enum { TFLITE_MIRROR_PAD_MODE = 0 };   /* MirrorPadOptions: REFLECT 0, SYMMETRIC 1 */
 
 /* The scalar option fields the engine uses, one row per field, each with
  * the graph_options member it fills: the reader and the writer both walk
@@ -148,9 +154,18 @@ enum {
     TFLITE_OPTIONS_POOL_2D = 5,
     TFLITE_OPTIONS_FULLY_CONNECTED = 8,
     TFLITE_OPTIONS_SOFTMAX = 9,
+    TFLITE_OPTIONS_CONCATENATION = 10,
     TFLITE_OPTIONS_ADD = 11,
     TFLITE_OPTIONS_RESHAPE = 17,
+    TFLITE_OPTIONS_MUL = 21,
+    TFLITE_OPTIONS_PAD = 22,
+    TFLITE_OPTIONS_TRANSPOSE = 26,
+    TFLITE_OPTIONS_LOG_SOFTMAX = 36,
     TFLITE_OPTIONS_DEQUANTIZE = 38,
+    TFLITE_OPTIONS_MAXIMUM_MINIMUM = 39,
+    TFLITE_OPTIONS_PADV2 = 43,
+    TFLITE_OPTIONS_LEAKY_RELU = 75,
+    TFLITE_OPTIONS_MIRROR_PAD = 77,
     TFLITE_OPTIONS_QUANTIZE = 89
 };
 

@@ -41,6 +41,10 @@ static hb_status wr_check(writer *w)
         const graph_op *o = &g->ops[i];
         if (o->op < 0 || o->op >= NN_OP_COUNT)
             return hb_fail(HB_ERR_ARG, "tflite_write: op %d: bad opcode %d", i, o->op);
+        if ((o->op == NN_OP_MAX_POOL_2D || o->op == NN_OP_AVERAGE_POOL_2D) &&
+            (o->opt.dilation_h > 1 || o->opt.dilation_w > 1))
+            return hb_fail(HB_ERR_UNSUPPORTED, "tflite_write: op %d (%s): TFLite has no "
+                           "dilated pooling", i, nn_op_name(o->op));
         /* Enum fields are bytes in the file: refuse what would not fit. */
         for (int k = 0; k < tflite_n_opt_fields; k++) {
             const tflite_opt_field *f = &tflite_opt_fields[k];

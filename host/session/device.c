@@ -1,5 +1,6 @@
 /*
- * device.c: bringing a board up and down for one session.
+ * device.c: bringing a board up and down for one session, and up again
+ * after it hung or crashed.
  */
 #include "device.h"
 
@@ -49,28 +50,89 @@ static hb_status watchdog(void *ctx)
     return device_check_alive(ctx);
 }
 
-hb_status device_open(const board_profile *b, const char *blob_path, device **out)
+void device_stats_add(client_stats *sum, const client_stats *s)
 {
+    sum->requests += s->requests;
+    sum->retries += s->retries;
+    sum->bad_frames += s->bad_frames;
+    sum->stale_frames += s->stale_frames;
+    sum->bytes_sent += s->bytes_sent;
+    sum->bytes_received += s->bytes_received;
+    sum->timeouts += s->timeouts;
+    sum->resized += s->resized;
+    sum->payload_sent += s->payload_sent;
+    sum->payload_received += s->payload_received;
+    if (s->max_tries > sum->max_tries)
+        sum->max_tries = s->max_tries;
+    if (s->chunk_out_min && (!sum->chunk_out_min || s->chunk_out_min < sum->chunk_out_min))
+        sum->chunk_out_min = s->chunk_out_min;
+    if (s->chunk_in_min && (!sum->chunk_in_min || s->chunk_in_min < sum->chunk_in_min))
+        sum->chunk_in_min = s->chunk_in_min;
+}
+
+void device_link_stats(const device *d, client_stats *out)
+{
+    *out = d->before;
+    if (!d->client)
+        return;
+    const client_stats *s = client_get_stats(d->client);
+    device_stats_add(out, s);
+    out->loss = s->loss;
+    out->min_tries = s->min_tries;
+    out->rto_ms = s->rto_ms;
+    out->chunk_out = s->chunk_out;
+    out->chunk_in = s->chunk_in;
+}
+
+void device_fault_stats(const device *d, link_fault_stats *out)
+{
+    const link_fault_stats *f = link_fault_get_stats(d->link);
+    *out = d->faults_before;
+    if (f) {
+        out->bytes_out += f->bytes_out;
+        out->bytes_in += f->bytes_in;
+        out->corrupted += f->corrupted;
+        out->dropped += f->dropped;
+        out->duplicated += f->duplicated;
+    }
+}
+
+/* Stops the client, the link and a launched process; keeps the folder. */
+static void stop(device *d)
+{
+    if (d->client)
+        device_stats_add(&d->before, client_get_stats(d->client));
+    const link_fault_stats *f = link_fault_get_stats(d->link);
+    if (f) {
+        d->faults_before.bytes_out += f->bytes_out;
+        d->faults_before.bytes_in += f->bytes_in;
+        d->faults_before.corrupted += f->corrupted;
+        d->faults_before.dropped += f->dropped;
+        d->faults_before.duplicated += f->duplicated;
+    }
+    client_free(d->client);
+    d->client = NULL;
+    link_close(d->link);
+    d->link = NULL;
+    board_proc_stop(d->proc, 2000);
+    d->proc = NULL;
+}
+
+enum { START_FIRST, START_RESET, START_REFLASH };
+
+/* Runs the profile's flash (or reset) command, launches, connects, HELLO. */
+static hb_status start(device *d, const char *blob_path, int mode)
+{
+    const board_profile *b = d->board;
     hb_status st = HB_OK;
-    device *d = calloc(1, sizeof(*d));
     char **argv = NULL, *tty = NULL, *port = NULL;
     char sock[300] = "";
     board_vars vars = {0};
 
-    *out = NULL;
-    if (!d)
-        return hb_fail(HB_ERR_MEM, "out of memory");
-    d->board = b;
-    snprintf(d->tmpdir, sizeof(d->tmpdir), "/tmp/hilbench-%ld-XXXXXX", (long)getpid());
-    if (!mkdtemp(d->tmpdir)) {
-        st = hb_fail(HB_ERR_FAIL, "mkdtemp: %s", strerror(errno));
-        d->tmpdir[0] = '\0';
-        goto cleanup;
-    }
-    snprintf(d->log_path, sizeof(d->log_path), "%s/board.log", d->tmpdir);
+    /* A fresh log: its last line explains this start's failure only. */
+    unlink(d->log_path);
     vars.image = b->image;
     vars.blob = blob_path;
-
     switch (b->link_type) {
     case BOARD_LINK_PTY:
         if ((st = link_open_pty(&d->link, &tty)) != HB_OK)
@@ -79,6 +141,7 @@ hb_status device_open(const board_profile *b, const char *blob_path, device **ou
         break;
     case BOARD_LINK_SOCKET:
         snprintf(sock, sizeof(sock), "%s/uart.sock", d->tmpdir);
+        unlink(sock);
         vars.socket = sock;
         break;
     case BOARD_LINK_SERIAL:
@@ -88,10 +151,12 @@ hb_status device_open(const board_profile *b, const char *blob_path, device **ou
         break;
     }
 
-    if (b->flash_argv) {
-        if ((st = board_argv_expand(b->flash_argv, &vars, &argv)) != HB_OK ||
+    char **first = mode == START_RESET && b->reset_argv ? b->reset_argv : b->flash_argv;
+    if (first) {
+        const char *what = first == b->reset_argv ? "resetting" : "flashing";
+        if ((st = board_argv_expand(first, &vars, &argv)) != HB_OK ||
             (st = board_proc_run(argv, b->flash_timeout_ms, d->log_path)) != HB_OK) {
-            hb_context(st, "board %s: flashing", b->name);
+            hb_context(st, "board %s: %s", b->name, what);
             goto cleanup;
         }
         board_argv_free(argv);
@@ -122,6 +187,12 @@ hb_status device_open(const board_profile *b, const char *blob_path, device **ou
         if ((st = link_open_serial(port, b->baud, &d->link)) != HB_OK)
             goto cleanup;
     }
+    if (d->has_faults) {
+        link_conn *inner = d->link;
+        d->link = NULL;
+        if ((st = link_fault_wrap(inner, &d->faults, &d->link)) != HB_OK)
+            goto cleanup;
+    }
     if ((st = client_new(d->link, b->timeout_ms, b->retries, &d->client)) != HB_OK)
         goto cleanup;
     client_set_watchdog(d->client, watchdog, d);
@@ -134,16 +205,63 @@ hb_status device_open(const board_profile *b, const char *blob_path, device **ou
     }
     if (b->link_type == BOARD_LINK_PTY)
         link_pty_release(d->link);
-    board_argv_free(argv);
-    free(tty);
-    free(port);
-    *out = d;
-    return HB_OK;
 cleanup:
     board_argv_free(argv);
     free(tty);
     free(port);
+    if (st != HB_OK)
+        stop(d);
+    return st;
+}
+
+hb_status device_open(const board_profile *b, const char *blob_path,
+                      const link_fault_config *faults, device **out)
+{
+    hb_status st;
+    device *d = calloc(1, sizeof(*d));
+
+    *out = NULL;
+    if (!d)
+        return hb_fail(HB_ERR_MEM, "out of memory");
+    d->board = b;
+    if (faults) {
+        d->has_faults = 1;
+        d->faults = *faults;
+    }
+    snprintf(d->tmpdir, sizeof(d->tmpdir), "/tmp/hilbench-%ld-XXXXXX", (long)getpid());
+    if (!mkdtemp(d->tmpdir)) {
+        st = hb_fail(HB_ERR_FAIL, "mkdtemp: %s", strerror(errno));
+        d->tmpdir[0] = '\0';
+        goto cleanup;
+    }
+    snprintf(d->log_path, sizeof(d->log_path), "%s/board.log", d->tmpdir);
+    if ((st = start(d, blob_path, START_FIRST)) != HB_OK)
+        goto cleanup;
+    *out = d;
+    return HB_OK;
+cleanup:
     device_close(d);
+    return st;
+}
+
+hb_status device_reset(device *d, const char *blob_path, const char **how)
+{
+    const board_profile *b = d->board;
+    hb_status st;
+
+    *how = b->reset_argv && !b->launch_argv ? "reset command"
+           : b->flash_argv && !b->launch_argv ? "flashed again"
+                                              : "process restarted";
+    stop(d);
+    st = start(d, blob_path, START_RESET);
+    if (st != HB_OK && b->reset_argv && b->flash_argv) {
+        /* The reset did not bring it back: flash it as well. */
+        *how = "flashed again";
+        hb_clear();
+        st = start(d, blob_path, START_REFLASH);
+    }
+    if (st == HB_OK)
+        d->resets++;
     return st;
 }
 
@@ -151,9 +269,7 @@ void device_close(device *d)
 {
     if (!d)
         return;
-    client_free(d->client);
-    link_close(d->link);
-    board_proc_stop(d->proc, 2000);
+    stop(d);
     if (d->tmpdir[0]) {
         char p[400];
         snprintf(p, sizeof(p), "%s/board.log", d->tmpdir);

@@ -17,14 +17,34 @@
  * leaves every row already written in place and marks the run "failed" or
  * "interrupted"; outputs that differ from the host engine's fail the run
  * once every variant has been recorded.
+ *
+ * Recovery (docs/reliability.md): a board that stops answering or dies
+ * during a variant is reset (device_reset), the variant's model loaded
+ * again, and the variant resumes at the vector that failed. A vector that
+ * fails SESSION_VECTOR_TRIES times in a row, or a variant that needed
+ * SESSION_MAX_RESETS resets, marks the variant "failed" with the reason,
+ * and the run goes on with the next variant; so does a request the board
+ * refuses. A run with a failed variant ends "failed".
+ *
+ * Resuming (options.resume): the run's recorded options give the model,
+ * variants, dataset and settings again; variants that ended "ok" are
+ * skipped, the others continue at their missing vectors, and the vectors
+ * already recorded are scored again from their stored outputs.
  */
 #ifndef SESSION_H
 #define SESSION_H
 
 #include <stdint.h>
 
+#include "../link/link.h"
 #include "../util/hb_error.h"
+#include "client.h"
 #include "dataset.h"
+
+/* Tries of one vector (each after a board reset) before its variant fails. */
+#define SESSION_VECTOR_TRIES 3
+/* Board resets one variant may need in all before it fails. */
+#define SESSION_MAX_RESETS 10
 
 typedef struct {
     const char *board;             /* profile name or path */
@@ -56,13 +76,27 @@ typedef struct {
      * of n_vectors. Same ctx. */
     void (*on_vector)(void *ctx, const char *variant, int i, int n_variants, int k,
                       int n_vectors);
+    const link_fault_config *link_faults; /* a fault injector in the link; NULL: none */
+    /* A run to finish instead of a new one (a reference as store_run_find
+     * takes). Its recorded options replace every field above but board_dirs
+     * (added to the recorded ones), db_path, link_faults and the callbacks. */
+    const char *resume;
 } session_options;
 
 typedef struct {
     int64_t run_id;                /* 0 if the run never started */
     int variants;                  /* variants completed */
-    int vectors;                   /* inferences recorded, all variants */
+    int vectors;                   /* inferences checked, all variants (on
+                                    * resume also those recorded before) */
     int host_mismatches;           /* outputs that differ from the host engine */
+    int failed_variants;           /* marked failed (the run goes on) */
+    int skipped_variants;          /* resume: finished before */
+    int replayed;                  /* resume: inferences recorded before */
+    int resets;                    /* board resets over the run */
+    char recovered[512];           /* what was recovered from, for people */
+    client_stats link;             /* link counters over the run */
+    int has_faults;
+    link_fault_stats faults;       /* the fault injector's counters */
 } session_result;
 
 hb_status session_run(const session_options *o, session_result *result);

@@ -24,10 +24,12 @@ hb_status session_board_failure(session *s, hb_status st, const session_variant 
     device *dev = s->dev;
     char msg[1024];
     snprintf(msg, sizeof(msg), "%s", hb_last_error());
-    for (int k = 0; st == HB_ERR_BOARD && dev->proc && k < 50 &&
-                    board_proc_alive(dev->proc, NULL); k++)
+    /* A board that refused a request is alive: nothing to wait for. */
+    int dying = st == HB_ERR_BOARD && session_board_trouble(s, st);
+    for (int k = 0; dying && dev && dev->proc && k < 50 && board_proc_alive(dev->proc, NULL);
+         k++)
         poll(NULL, 0, 10);
-    if (device_check_alive(dev) != HB_OK)
+    if (dev && device_check_alive(dev) != HB_OK)
         snprintf(msg, sizeof(msg), "%s", hb_last_error());
     return hb_fail(st, "variant %s of %s%s%s: %s", v->recipe, v->model_file,
                    vector ? ", vector " : "", vector ? vector : "", msg);
@@ -99,13 +101,35 @@ hb_status session_device_open(session *s, const session_variant *v)
             return st;
         blob_path = path;
     }
-    return device_open(s->board, blob_path, &s->dev);
+    if ((st = device_open(s->board, blob_path, s->o->link_faults, &s->dev)) != HB_OK)
+        return st;
+    s->dev_for = (int)(v - s->v);
+    return HB_OK;
 }
 
 void session_device_close(session *s)
 {
+    if (s->dev) {
+        /* The link counters outlive the device (a board per variant). */
+        client_stats now;
+        link_fault_stats f;
+        device_link_stats(s->dev, &now);
+        device_stats_add(&s->res->link, &now);
+        s->res->link.loss = now.loss;
+        s->res->link.min_tries = now.min_tries;
+        s->res->link.rto_ms = now.rto_ms;
+        s->res->link.chunk_out = now.chunk_out;
+        s->res->link.chunk_in = now.chunk_in;
+        device_fault_stats(s->dev, &f);
+        s->res->faults.bytes_out += f.bytes_out;
+        s->res->faults.bytes_in += f.bytes_in;
+        s->res->faults.corrupted += f.corrupted;
+        s->res->faults.dropped += f.dropped;
+        s->res->faults.duplicated += f.duplicated;
+    }
     device_close(s->dev);
     s->dev = NULL;
+    s->dev_for = -1;
     if (s->blob_dir[0]) {
         char path[128];
         snprintf(path, sizeof(path), "%s/model.blob", s->blob_dir);

@@ -7,13 +7,17 @@
  * session.c runs the sweep, session_prepare.c turns recipes into variants
  * before the board starts, session_board.c talks to the board and records
  * the variant rows, session_score.c runs the host engine beside the board
- * and turns outputs into scores.
+ * and turns outputs into scores, session_recover.c brings a hung or dead
+ * board back and scores again what a resumed run recorded before,
+ * session_record.c writes and reads the options a run is recorded with.
  */
 #ifndef SESSION_INT_H
 #define SESSION_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "../../target-stub/engine/nn.h"
 #include "../board/board.h"
@@ -65,6 +69,17 @@ typedef struct {
     double *target;             /* per sample: label value */
 } session_scores;
 
+/* A run's recorded options, read back for --resume; o's strings point
+ * into doc. */
+typedef struct {
+    session_options o;
+    json_t *doc;
+    const char **variants;
+    const char **dirs;
+    int n_dirs;
+    dataset_element element;
+} session_recorded;
+
 typedef struct {
     const session_options *o;
     session_result *res;
@@ -80,6 +95,12 @@ typedef struct {
     store *db;
     device *dev;
     int64_t run_id;
+    int dev_for;                /* the variant whose model the board holds
+                                 * (flash placement), -1 if none */
+    store_variant_progress *prog; /* resume: the variants recorded before */
+    int n_prog;
+    uint8_t *done;              /* resume: per vector, recorded before */
+    char failed_why[1400];      /* why the last failed variant failed */
     /* [model] placement = flash: the board is brought up once per variant
      * with that variant's blob in a file ({blob}) in this folder. */
     char blob_dir[64];
@@ -106,6 +127,26 @@ hb_status session_board_failure(session *s, hb_status st, const session_variant 
 hb_status session_store_variant(session *s, session_variant *v);
 hb_status session_run_vector(session *s, const session_variant *v, const uint8_t *in,
                              store_inference *inf, uint32_t *stack_bytes);
+
+/* session_recover.c */
+/* 1 if st (from a request on the board) means the board hung, died or
+ * faulted, so that a reset may help; 0 for anything else (a refusal, the
+ * store, an interrupt). */
+int session_board_trouble(session *s, hb_status st);
+/* Resets the board (device_reset) after it failed on variant v. */
+hb_status session_reset_board(session *s, const session_variant *v);
+/* Resume: scores the vectors variant v recorded before from their stored
+ * outputs, and marks them in s->done; *n gets how many. */
+hb_status session_replay(session *s, const session_variant *v, int64_t variant_id, int *n);
+
+/* session_record.c */
+/* The options of the run as recorded (JSON text, malloc'ed). */
+hb_status session_record_options(const session *s, char **out);
+/* Reads them back; now gives what is not recorded (db, callbacks, faults,
+ * extra board folders). */
+hb_status session_recorded_load(const char *json, const session_options *now,
+                                session_recorded *r);
+void session_recorded_free(session_recorded *r);
 
 /* session_score.c */
 /* Converts one vector's values (s->x) to v's input bytes. */

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "../../target-stub/engine/nn_blob.h"
-#include "../model/tflite.h"
+#include "../../target-stub/engine/nn_op.h"
+#include "../../target-stub/proto/proto.h"
+#include "../model/model_read.h"
 #include "../util/hb_file.h"
 
 void session_variants_free(session *s)
@@ -87,6 +89,91 @@ cleanup:
     return st;
 }
 
+/* A blob made elsewhere runs as it is, on the board and in the host
+ * engine alike, so what the engine's validation does not look at is
+ * checked here, before the run exists: its own CRC (a file damaged since
+ * it was written), and its arena plan. A plan that puts two tensors in use
+ * at the same time on the same bytes would make both compute the same
+ * wrong numbers without any error. Lifetimes are those of the planner
+ * (host/model/plan.c): from the op that writes a tensor (or the start, for
+ * a model input) to the last op that reads it (or the end, for an output);
+ * a RESHAPE output may share its input's bytes. */
+static hb_status check_blob_file(const hostrun *h)
+{
+    const nn_model *m = hostrun_model(h);
+    size_t len = 0;
+    const uint8_t *blob = hostrun_blob(h, &len);
+    uint32_t bytes = nn_rd_u32(blob + NN_BH_BLOB_BYTES);
+    int n_t = m->n_tensors, n_ops = nn_model_op_count(m);
+    hb_status st = HB_OK;
+
+    if (proto_crc32(0, blob + 16, bytes - 16) != nn_rd_u32(blob + NN_BH_CRC))
+        return hb_fail(HB_ERR_FORMAT, "model blob CRC mismatch: the file is damaged");
+    int *first = malloc((size_t)(n_t + 1) * sizeof(int)), *last = malloc((size_t)(n_t + 1) *
+                                                                          sizeof(int));
+    int *alias = malloc((size_t)(n_t + 1) * sizeof(int));
+    if (!first || !last || !alias) {
+        st = hb_fail(HB_ERR_MEM, "out of memory");
+        goto cleanup;
+    }
+    for (int t = 0; t < n_t; t++) {
+        first[t] = n_ops + 1;
+        last[t] = -2;
+        alias[t] = t;
+    }
+    for (int k = 0; k < nn_model_input_count(m); k++)
+        first[nn_model_input(m, (uint16_t)k)] = -1;
+    for (int k = 0; k < nn_model_output_count(m); k++)
+        last[nn_model_output(m, (uint16_t)k)] = n_ops;
+    uint32_t ops_off = nn_rd_u32(blob + NN_BH_OPS_OFF);
+    for (int i = 0; i < n_ops; i++) {
+        const uint8_t *rec = blob + nn_rd_u32(blob + ops_off + 4u * (uint32_t)i);
+        int n_in = rec[1], n_out = rec[2];
+        for (int k = 0; k < n_in + n_out; k++) {
+            uint16_t t = nn_rd_u16(rec + NN_BLOB_OP_HEAD_BYTES + 2 * k);
+            if (t == NN_ABSENT || t >= n_t)
+                continue;
+            if (k < n_in && i > last[t])
+                last[t] = i;
+            if (k >= n_in && i < first[t])
+                first[t] = i;
+        }
+        if (rec[0] == NN_OP_RESHAPE && n_in >= 1 && n_out == 1) {
+            uint16_t in = nn_rd_u16(rec + NN_BLOB_OP_HEAD_BYTES);
+            uint16_t out = nn_rd_u16(rec + NN_BLOB_OP_HEAD_BYTES + 2 * n_in);
+            if (in < n_t && out < n_t)
+                alias[out] = alias[in];
+        }
+    }
+    static uint8_t base[1]; /* offsets come back as pointers into an arena */
+    for (int a = 0; a < n_t; a++) {
+        nn_tensor ta, tb;
+        nn_model_tensor(m, (uint16_t)a, base, &ta);
+        if (ta.is_const || !ta.bytes || last[a] < first[a])
+            continue;
+        size_t oa = (size_t)((uint8_t *)ta.data - base);
+        for (int b = a + 1; b < n_t; b++) {
+            nn_model_tensor(m, (uint16_t)b, base, &tb);
+            if (tb.is_const || !tb.bytes || last[b] < first[b] || alias[a] == alias[b])
+                continue;
+            size_t ob = (size_t)((uint8_t *)tb.data - base);
+            if (first[a] <= last[b] && first[b] <= last[a] && oa < ob + tb.bytes &&
+                ob < oa + ta.bytes) {
+                st = hb_fail(HB_ERR_FORMAT, "model blob plan is broken: tensors %d and %d "
+                             "share arena bytes while both are in use (ops %d to %d)", a, b,
+                             first[a] > first[b] ? first[a] : first[b],
+                             last[a] < last[b] ? last[a] : last[b]);
+                goto cleanup;
+            }
+        }
+    }
+cleanup:
+    free(first);
+    free(last);
+    free(alias);
+    return st;
+}
+
 /* Sizes of the variant's inputs and outputs, and of every layer's outputs
  * (what the per-layer SNR compares). */
 static hb_status measure(session_variant *v)
@@ -150,7 +237,7 @@ static hb_status check_inputs(const session_variant *v, const dataset *d)
 }
 
 /* A file: variant: a hilbench blob runs as is; anything else goes through
- * compress_apply (a .tflite becomes a graph). */
+ * compress_apply (a .tflite or .onnx file becomes a graph). */
 static hb_status make_from_file(session *s, session_variant *v, const compress_recipe *r,
                                 const compress_context *ctx, int *is_blob)
 {
@@ -172,7 +259,8 @@ static hb_status make_from_file(session *s, session_variant *v, const compress_r
     hb_sha256_hex(buf, len, v->sha);
     if (len >= 4 && nn_rd_u32(buf) == NN_BLOB_MAGIC) {
         *is_blob = 1;
-        if ((st = hostrun_new_blob(buf, len, &v->host)) == HB_OK)
+        if ((st = hostrun_new_blob(buf, len, &v->host)) == HB_OK &&
+            (st = check_blob_file(v->host)) == HB_OK)
             st = graph_of_blob(v->host, &v->g);
         if (st != HB_OK)
             hb_context(st, "%s", path);
@@ -369,7 +457,7 @@ hb_status session_prepare(session *s)
         st = hb_fail(HB_ERR_MEM, "out of memory");
         goto cleanup;
     }
-    if ((st = tflite_read(file, len, o->model_path, &s->source)) != HB_OK) {
+    if ((st = model_read(file, len, o->model_path, &s->source)) != HB_OK) {
         hb_context(st, "%s", o->model_path);
         goto cleanup;
     }

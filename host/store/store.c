@@ -151,9 +151,27 @@ static const char schema_v2[] =
     " FOREIGN KEY (run_id, variant_id) REFERENCES variants(run_id, id)"
     "  ON DELETE CASCADE) WITHOUT ROWID;";
 
+/* Version 3: recovery. A run records the process that runs it (so one
+ * left "running" by a process that died is recognised) and the options
+ * `hilbench run --resume` needs; a variant records how it ended, why, and
+ * how often the board had to be reset during it. Older rows keep null
+ * owner, options and variant status (unknown). */
+static const char schema_v3[] =
+    "ALTER TABLE runs ADD COLUMN owner_pid INTEGER;"
+    "ALTER TABLE runs ADD COLUMN owner_boot TEXT;"
+    "ALTER TABLE runs ADD COLUMN owner_start INTEGER;"
+    "ALTER TABLE runs ADD COLUMN options TEXT;"
+    "ALTER TABLE variants ADD COLUMN status TEXT"
+    " CHECK (status IN ('running', 'ok', 'failed'));"
+    "ALTER TABLE variants ADD COLUMN error TEXT;"
+    "ALTER TABLE variants ADD COLUMN resets INTEGER NOT NULL DEFAULT 0"
+    " CHECK (resets >= 0);"
+    "CREATE INDEX runs_status ON runs(status);";
+
 static const char *const store_migrations[] = {
     schema_v1, /* 0 -> 1 */
     schema_v2, /* 1 -> 2 */
+    schema_v3, /* 2 -> 3 */
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
@@ -416,7 +434,8 @@ hb_status store_open(const char *path, store **out)
         (ret = set_wal(s)) != HB_OK ||
         (ret = store_sql_exec(s, "synchronous",
                               "PRAGMA synchronous = NORMAL")) != HB_OK ||
-        (ret = migrate(s)) != HB_OK)
+        (ret = migrate(s)) != HB_OK ||
+        (ret = store_reap_orphans(s)) != HB_OK)
         goto cleanup;
     *out = s;
     s = NULL;

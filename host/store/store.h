@@ -25,7 +25,7 @@
 #include "../util/hb_error.h"
 
 /* PRAGMA user_version of the database this build writes. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* "json_version" of store_run_json(); raised when a stable field changes
  * meaning or goes away (adding fields does not raise it). */
 #define STORE_JSON_VERSION 1
@@ -35,6 +35,9 @@ typedef struct store store;
 /* Opens (creating the file and its parent folder if needed) and migrates the
  * schema. A database from a newer hilbench gives HB_ERR_UNSUPPORTED and is
  * left untouched; a file that is not a database gives HB_ERR_FORMAT.
+ * Runs left "running" by a process of this host that no longer exists
+ * (killed, crashed, the machine rebooted) are marked "interrupted" here,
+ * so every reader sees them as such (docs/reliability.md).
  * *out is NULL on failure. One handle per thread: a handle must not be used
  * by two threads at once (open one each; they may share the file). */
 hb_status store_open(const char *path, store **out);
@@ -56,11 +59,16 @@ typedef struct {
 } store_run_info;
 
 /* Creates a run with status "running", the current UTC time as "started"
- * and a new random uuid. board, host, version and timing_unit are required;
+ * and a new random uuid, owned by this process (pid, boot and process start
+ * time are recorded, so a run whose process died is recognised). board, host, version and timing_unit are required;
  * counter_hz > 0, repeat >= 1, warmup >= 0, else HB_ERR_ARG. *run_id is the
  * local id (> 0), 0 on failure. task, when given, must be one of its three
  * words (HB_ERR_ARG). */
 hb_status store_run_begin(store *s, const store_run_info *info, int64_t *run_id);
+/* The same, also recording options: what `hilbench run --resume` needs to
+ * continue the run (JSON text, schema version 3; may be NULL). */
+hb_status store_run_begin_options(store *s, const store_run_info *info, const char *options,
+                                  int64_t *run_id);
 /* Sets status ("ok", "failed" or "interrupted"), error (may be NULL) and
  * "finished" (now). HB_ERR_NOT_FOUND if there is no such run. */
 hb_status store_run_finish(store *s, int64_t run_id, const char *status,
@@ -152,6 +160,76 @@ typedef struct {
 hb_status store_scores_add(store *s, int64_t run_id, int64_t variant_id,
                            const store_score *scores, int n_scores,
                            const store_layer_score *layers, int n_layers);
+
+/* ---- recovery (store_resume.c) -----------------------------------------------
+ * What `hilbench run --resume` and the board recovery need. */
+
+typedef struct {
+    char *status;              /* "running", "ok", "failed", "interrupted" */
+    char *options;             /* recorded options (JSON text), NULL if none */
+    char *board, *host;
+    int64_t owner_pid;         /* 0 if unknown */
+    int owner_alive;           /* "running" and its process still runs (or
+                                * runs on another host, which is assumed) */
+} store_run_state;
+
+/* *out is zeroed on failure; free with store_run_state_free. */
+hb_status store_run_state_get(store *s, int64_t run_id, store_run_state *out);
+void store_run_state_free(store_run_state *r);
+/* Makes a "failed" or "interrupted" run "running" again, owned by this
+ * process (finished and error cleared). HB_ERR_ARG for any other status:
+ * finished, or already taken over by another process. */
+hb_status store_run_reopen(store *s, int64_t run_id);
+
+typedef struct {
+    int64_t id;
+    char *recipe, *model_sha256;
+    char *status;              /* "running", "ok", "failed"; NULL before
+                                * schema version 3 */
+    int resets;
+    int vectors;               /* inference rows */
+    int next_vector;           /* max(vector_index) + 1: equal to vectors
+                                * when the rows are 0..vectors-1 */
+    int has_memory;
+    uint64_t stack_bytes;      /* of the memory row */
+} store_variant_progress;
+
+/* A run's variants in the order they were added. */
+hb_status store_variants_progress(store *s, int64_t run_id, store_variant_progress **out,
+                                  int *n);
+void store_variants_progress_free(store_variant_progress *v, int n);
+/* Sets a variant's status ("running", "ok" or "failed"), its error or note
+ * (may be NULL) and its board resets. HB_ERR_ARG if run_id has no such
+ * variant. */
+hb_status store_variant_finish(store *s, int64_t run_id, int64_t variant_id,
+                               const char *status, const char *error, int resets);
+/* Deletes a variant's scores and layer scores (before they are computed
+ * again). */
+hb_status store_scores_clear(store *s, int64_t run_id, int64_t variant_id);
+/* Calls fn for each stored inference of the variant in vector order with
+ * its output bytes (valid during the call). A non-OK status from fn stops
+ * and is returned. */
+typedef hb_status (*store_output_fn)(void *ctx, int vector_index, const char *vector,
+                                     const void *output, size_t bytes);
+hb_status store_outputs_each(store *s, int64_t variant_id, store_output_fn fn, void *ctx);
+
+/* ---- merging (store_merge.c) ---------------------------------------------------- */
+
+typedef struct {
+    int runs_added;            /* runs copied */
+    int runs_replaced;         /* older copies of a run replaced by a more
+                                * complete one */
+    int runs_skipped;          /* already there (same uuid) */
+    int64_t inferences_added;
+} store_merge_stats;
+
+/* Copies every run of the database at in_path into s, with all its rows:
+ * ids are new in s, a run's uuid is kept. A run whose uuid s already has
+ * is skipped, unless s holds an unfinished copy and the input a finished
+ * one (or the same status with more inferences): then the input's copy
+ * replaces it. One transaction per input file. in_path is opened with
+ * store_open (an older file is migrated first); it may not be s's file. */
+hb_status store_merge(store *s, const char *in_path, store_merge_stats *stats);
 
 /* All runs, newest first (by "started", then id): a JSON array of run
  * objects (the "run" object of store_run_json) with two extra counts,

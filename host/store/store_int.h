@@ -50,4 +50,21 @@ hb_status store_sql_bind_u64(store *s, sqlite3_stmt *st, int col,
 hb_status store_sql_bind_text(store *s, sqlite3_stmt *st, int col,
                               const char *v);
 
+/* The process that owns a run (store_resume.c): its pid, the kernel's boot
+ * id and the process's start time in clock ticks since boot, which
+ * together name one process even after its pid is reused. */
+typedef struct {
+    int64_t pid;
+    char boot[40];
+    int64_t start;
+} store_owner;
+
+void store_owner_self(store_owner *o);
+/* 1 if that process (of this host) is still running. */
+int store_owner_alive(const store_owner *o);
+/* This machine's host name, as runs record it. */
+void store_host_name(char *buf, size_t cap);
+/* Marks the runs of this host whose owner is gone "interrupted". */
+hb_status store_reap_orphans(store *s);
+
 #endif

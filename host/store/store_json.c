@@ -235,6 +235,7 @@ hb_status store_run_json(store *s, int64_t run_id, json_t **out)
     static const char variant_sql[] =
         "SELECT v.id AS id, v.recipe AS recipe, v.model_file AS model_file,"
         " v.model_sha256 AS model_sha256, v.blob_bytes AS blob_bytes,"
+        " v.status AS status, v.error AS error, v.resets AS resets,"
         " m.arena_bytes AS arena_bytes, m.stack_bytes AS stack_bytes,"
         " m.model_bytes AS model_bytes,"
         " m.firmware_flash_bytes AS firmware_flash_bytes,"

@@ -60,23 +60,31 @@ static int one_of(const char *v, const char *const *set)
 
 hb_status store_run_begin(store *s, const store_run_info *info, int64_t *run_id)
 {
+    return store_run_begin_options(s, info, NULL, run_id);
+}
+
+hb_status store_run_begin_options(store *s, const store_run_info *info, const char *options,
+                                  int64_t *run_id)
+{
     static const char *const units[] = {"cycles", "instructions", "ns", NULL};
     static const char sql[] =
         "INSERT INTO runs (uuid, started, board, host, hilbench_version,"
         " timing_unit, counter_hz, repeat, warmup, command, reference, dataset,"
-        " suite, task)"
+        " suite, task, options, owner_pid, owner_boot, owner_start)"
         " VALUES (?1, " NOW_SQL ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-        " ?13)";
+        " ?13, ?14, ?15, ?16, ?17)";
     static const char *const tasks[] = {"classification", "anomaly", "regression",
                                         NULL};
     sqlite3_stmt *st = NULL;
     char uuid[37];
     hb_status ret;
+    store_owner me;
 
     if (run_id)
         *run_id = 0;
     if (!s || !info || !run_id)
         return hb_fail(HB_ERR_ARG, "store_run_begin: NULL argument");
+    store_owner_self(&me);
     if (!info->board || !info->host || !info->version)
         return hb_fail(HB_ERR_ARG, "store_run_begin: board, host and version "
                        "are required");
@@ -105,9 +113,13 @@ hb_status store_run_begin(store *s, const store_run_info *info, int64_t *run_id)
         (ret = store_sql_bind_text(s, st, 10, info->reference)) != HB_OK ||
         (ret = store_sql_bind_text(s, st, 11, info->dataset)) != HB_OK ||
         (ret = store_sql_bind_text(s, st, 12, info->suite)) != HB_OK ||
-        (ret = store_sql_bind_text(s, st, 13, info->task)) != HB_OK)
+        (ret = store_sql_bind_text(s, st, 13, info->task)) != HB_OK ||
+        (ret = store_sql_bind_text(s, st, 14, options)) != HB_OK ||
+        (ret = store_sql_bind_text(s, st, 16, me.boot)) != HB_OK)
         goto cleanup;
-    if (sqlite3_bind_double(st, 6, info->counter_hz) != SQLITE_OK ||
+    if (sqlite3_bind_int64(st, 15, me.pid) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 17, me.start) != SQLITE_OK ||
+        sqlite3_bind_double(st, 6, info->counter_hz) != SQLITE_OK ||
         sqlite3_bind_int(st, 7, info->repeat) != SQLITE_OK ||
         sqlite3_bind_int(st, 8, info->warmup) != SQLITE_OK) {
         ret = store_sql_fail(s, "sqlite3_bind", "insert run");
@@ -283,7 +295,7 @@ hb_status store_variant_add(store *s, int64_t run_id,
 {
     static const char variant_sql[] =
         "INSERT INTO variants (run_id, model_file, model_sha256, recipe,"
-        " blob_bytes) VALUES (?1, ?2, ?3, ?4, ?5)";
+        " blob_bytes, status) VALUES (?1, ?2, ?3, ?4, ?5, 'running')";
     static const char layer_sql[] =
         "INSERT INTO layers (variant_id, idx, op, input_shapes, output_shapes,"
         " input_dtypes, output_dtypes, macs, param_bytes)"

@@ -65,6 +65,7 @@ const char *hb_strerror(hb_status code)
     case HB_ERR_BOARD: return "board error";
     case HB_ERR_NOT_FOUND: return "not found";
     case HB_ERR_INTERRUPTED: return "interrupted";
+    case HB_ERR_CHECK: return "check failed";
     }
     return "unknown error";
 }

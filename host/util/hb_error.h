@@ -22,7 +22,9 @@ typedef enum {
     HB_ERR_TIMEOUT = -6,     /* the board or link did not answer in time */
     HB_ERR_BOARD = -7,       /* the board reported an error or died */
     HB_ERR_NOT_FOUND = -8,   /* no such file, board, run, ... */
-    HB_ERR_INTERRUPTED = -9  /* stopped by a signal */
+    HB_ERR_INTERRUPTED = -9, /* stopped by a signal */
+    HB_ERR_CHECK = -10       /* a check the user asked for did not pass (a
+                              * regression, a budget nothing meets) */
 } hb_status;
 
 /* Records a message (printf format) and returns code. */

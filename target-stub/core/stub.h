@@ -10,6 +10,7 @@
 #ifndef STUB_H
 #define STUB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifndef STUB_MAX_PAYLOAD
@@ -22,6 +23,13 @@
 
 /* Serves requests until the port's link closes (port_read() < 0). */
 void stub_run(void);
+
+#ifdef STUB_TEST_HOOKS
+/* Test builds only (the native stub's test executable): called with every
+ * request that is about to run (not with repeats answered from the cache),
+ * before it runs. The port may hang or crash here on purpose. */
+void port_test_request(uint8_t type, const uint8_t *payload, size_t len);
+#endif
 
 /* Faults ------------------------------------------------------------------
  * The op the engine is running: its index in execution order, or one of

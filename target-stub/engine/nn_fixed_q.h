@@ -124,6 +124,33 @@ static inline int32_t nn_fx_one_over_one_plus(int32_t a)
     return nn_fx_sat_shl(x, 1);
 }
 
+/* (1 - a) / (1 + a) for a in [0, 1), Q0.31 in and out: the same
+ * Newton-Raphson on the half denominator, then 1 / d - 1. */
+static inline int32_t nn_fx_one_minus_over_one_plus(int32_t a)
+{
+    const int32_t c48_17 = 1515870810;      /* 48/17, Q2.29 */
+    const int32_t c_m32_17 = -1010580540;   /* -32/17, Q2.29 */
+    const int32_t one_q2 = (int32_t)1 << 29; /* 1, Q2.29 */
+    int32_t d = nn_fx_rounding_half_sum(a, INT32_MAX);
+    int32_t x = c48_17 + nn_fx_doubling_high_mul(d, c_m32_17);
+    for (int i = 0; i < 3; i++) {
+        int32_t err = one_q2 - nn_fx_doubling_high_mul(d, x);
+        x += nn_fx_sat_shl(nn_fx_doubling_high_mul(x, err), 2);
+    }
+    return nn_fx_sat_shl(x - one_q2, 2);
+}
+
+/* tanh(a) for a in Q(int_bits), int_bits in [2, 5], |a| < 2^31; result
+ * Q0.31: (1 - e^(-2|a|)) / (1 + e^(-2|a|)) (the raw -|a| read with one
+ * more integer bit is -2|a|), negated for a negative a; 0 at 0. */
+static inline int32_t nn_fx_tanh(int32_t a, int int_bits)
+{
+    if (a == 0)
+        return 0;
+    int32_t t = nn_fx_one_minus_over_one_plus(nn_fx_exp_neg(a < 0 ? a : -a, int_bits + 1));
+    return a < 0 ? -t : t;
+}
+
 /* 1 / (1 + e^-a) for a in Q(int_bits), int_bits in [2, 6], with
  * |a| < 2^31; result Q0.31. Computed for |a| and mirrored (1 - y) for a
  * negative a; exactly 1/2 at 0. */

@@ -69,7 +69,7 @@ typedef struct {
 typedef struct {
     nn_k_hw stride;   /* >= 1 */
     nn_k_hw padding;  /* >= 0: rows / columns before the image */
-    nn_k_hw dilation; /* >= 1; pools ignore it */
+    nn_k_hw dilation; /* >= 1; > 1 in a pool only with VALID geometry */
     nn_k_hw filter;   /* pool window; convolutions take it from the filter */
 } nn_k_window;
 
@@ -180,6 +180,10 @@ typedef struct {
 
 /* Most taps (KH x KW) of a DEPTHWISE_CONV_2D filter in NN_K_BITMAP layout. */
 #define NN_K_PACKED_DW_TAPS 64
+/* The CONV_2D bitmap kernel lists the stored taps of a filter with at most
+ * this many (on the stack, 4 bytes each) and replays the list at every
+ * output inside the image; larger filters are walked. */
+#define NN_K_PACKED_LIST 256
 
 /* int8 (NN_K_S8 values, p->weights_offset 0) and float (float32, float16,
  * or int8 dequantised with w->scales) FULLY_CONNECTED. */
@@ -368,5 +372,110 @@ typedef struct {
 
 void nn_k_logistic_s16(const nn_k_logistic_s16_params *p, int count,
                        const int16_t *in, int16_t *out);
+
+/* Layout: TRANSPOSE, CONCATENATION, PAD -------------------------------------
+ * Data movement for any element size (1, 2, 4 or 8 bytes); values are
+ * copied, never converted. */
+#define NN_K_LAYOUT_RANK 6
+
+/* Output dimension k is input dimension perm[k]. dims: the input's. */
+typedef struct {
+    int rank;                        /* 1..NN_K_LAYOUT_RANK */
+    int32_t dims[NN_K_LAYOUT_RANK];
+    int32_t perm[NN_K_LAYOUT_RANK];  /* a permutation of 0 .. rank - 1 */
+} nn_k_transpose_dims;
+
+void nn_k_transpose(const nn_k_transpose_dims *d, uint32_t elem_bytes,
+                    const void *input, void *output);
+
+/* n inputs, each outer x inner[k] bytes (the dimensions from the axis on,
+ * times the element size), laid side by side: output row r is input 0's
+ * row r, then input 1's, ... */
+void nn_k_concat(int n, const void *const *inputs, const uint32_t *inner,
+                 uint32_t outer, void *output);
+
+typedef struct {
+    int rank;                        /* 1..NN_K_LAYOUT_RANK */
+    int32_t in[NN_K_LAYOUT_RANK];    /* input dims */
+    int32_t before[NN_K_LAYOUT_RANK];
+    int32_t after[NN_K_LAYOUT_RANK];
+    int mode;                        /* NN_PAD_CONSTANT, _REFLECT, _SYMMETRIC */
+} nn_k_pad_dims;
+
+/* Pads input into output; value points at one element of the fill
+ * (mode 0). Reflect needs pads <= size - 1, symmetric <= size. */
+void nn_k_pad(const nn_k_pad_dims *d, uint32_t elem_bytes, const void *value,
+              const void *input, void *output);
+
+/* Activations: RELU family, LEAKY_RELU, PRELU, TANH --------------------------
+ * int8 rules as TFLite's reference integer kernels: x - in_zp scaled by a
+ * Q31 multiplier (nn_fx_mul_by_quantized), plus out_zp, clamped. */
+typedef struct {
+    int32_t in_zp, out_zp;   /* [-128, 127] */
+    int32_t mult, shift;     /* shift in [-31, 23] */
+    int32_t act_min, act_max;/* within [-128, 127] */
+} nn_k_relu_s8_params;
+
+void nn_k_relu_s8(const nn_k_relu_s8_params *p, int count, const int8_t *in,
+                  int8_t *out);
+void nn_k_clamp_f32(float lo, float hi, int count, const float *in, float *out);
+
+typedef struct {
+    int32_t in_zp, out_zp;       /* [-128, 127] */
+    int32_t id_mult, id_shift;   /* x >= in_zp; shift in [-31, 23] */
+    int32_t alpha_mult, alpha_shift;
+} nn_k_leaky_s8_params;
+
+void nn_k_leaky_relu_s8(const nn_k_leaky_s8_params *p, int count,
+                        const int8_t *in, int8_t *out);
+void nn_k_leaky_relu_f32(float alpha, int count, const float *in, float *out);
+
+typedef struct {
+    int32_t in_offset, alpha_offset; /* -zero points, [-127, 128] */
+    int32_t out_offset;              /* [-128, 127] */
+    int32_t pos_mult, pos_shift;     /* shift in [-31, 23] */
+    int32_t neg_mult, neg_shift;     /* shift in [-31, 15] */
+} nn_k_prelu_s8_params;
+
+/* x and out of the output's shape; alpha broadcast (the walk's b). */
+void nn_k_prelu_s8(const nn_k_bcast *w, const nn_k_prelu_s8_params *p,
+                   const int8_t *x, const int8_t *alpha, int8_t *out);
+void nn_k_prelu_f32(const nn_k_bcast *w, const float *x, const float *alpha,
+                    float *out);
+
+/* int8 tanh; output scale 1/128, zero point 0. Parameters as logistic's. */
+void nn_k_tanh_s8(const nn_k_logistic_s8_params *p, int count,
+                  const int8_t *in, int8_t *out);
+void nn_k_tanh_f32(int count, const float *in, float *out);
+
+/* MUL, MAXIMUM, MINIMUM ------------------------------------------------------ */
+typedef struct {
+    int32_t a_offset, b_offset; /* -input zero points, [-127, 128] */
+    int32_t out_offset;         /* [-128, 127] */
+    int32_t mult, shift;        /* a_scale x b_scale / out_scale; [-31, 15] */
+    int32_t act_min, act_max;   /* within [-128, 127] */
+} nn_k_mul_s8_params;
+
+void nn_k_mul_s8(const nn_k_bcast *w, const nn_k_mul_s8_params *p,
+                 const int8_t *a, const int8_t *b, int8_t *out);
+void nn_k_mul_f32(const nn_k_bcast *w, float act_min, float act_max,
+                  const float *a, const float *b, float *out);
+
+/* is_max 1: maximum, 0: minimum. A NaN operand gives NaN (float). */
+void nn_k_maxmin_f32(const nn_k_bcast *w, int is_max, const float *a,
+                     const float *b, float *out);
+void nn_k_maxmin_s8(const nn_k_bcast *w, int is_max, const int8_t *a,
+                    const int8_t *b, int8_t *out);
+void nn_k_maxmin_s16(const nn_k_bcast *w, int is_max, const int16_t *a,
+                     const int16_t *b, int16_t *out);
+
+/* LOG_SOFTMAX over the last dimension ----------------------------------------
+ * float32: x - max - log(sum e^(x - max)). int8: the same in float32 on
+ * (x - max) x in_scale, requantised with out (halves away from zero). */
+void nn_k_log_softmax_f32(const nn_k_softmax_dims *d, const float *in,
+                          float *out);
+void nn_k_log_softmax_s8(const nn_k_softmax_dims *d, float in_scale,
+                         const nn_k_affine *out_q, const int8_t *in,
+                         int8_t *out);
 
 #endif

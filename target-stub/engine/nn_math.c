@@ -56,6 +56,74 @@ float nn_expf(float x)
     return p * pow2i(k);
 }
 
+static uint32_t to_bits(float f)
+{
+    union { float f; uint32_t u; } v;
+    v.f = f;
+    return v.u;
+}
+
+/* x = m 2^e with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s), s =
+ * (m - 1) / (m + 1), |s| <= 0.1716, by its odd series to s^11 (truncation
+ * below 2e-10). */
+float nn_logf(float x)
+{
+    const float ln2_hi = 0.693145751953125f;
+    const float ln2_lo = 1.42860682030941723212e-6f;
+    uint32_t u = to_bits(x);
+    int32_t e = 0;
+
+    if (x != x || x < 0.0f)
+        return from_bits(0x7fc00000u); /* NaN */
+    if (x == 0.0f)
+        return from_bits(0xff800000u); /* -inf */
+    if (u >= 0x7f800000u)
+        return x;                      /* +inf */
+    if (u < 0x00800000u) {             /* subnormal: scale by 2^25 */
+        x *= 33554432.0f;
+        u = to_bits(x);
+        e = -25;
+    }
+    e += (int32_t)((u >> 23) & 0xffu) - 127;
+    float m = from_bits((u & 0x007fffffu) | 0x3f800000u); /* [1, 2) */
+    if (m > 1.41421356f) {
+        m *= 0.5f;
+        e++;
+    }
+    float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
+    float p = 1.0f / 11.0f;
+    p = p * s2 + 1.0f / 9.0f;
+    p = p * s2 + 1.0f / 7.0f;
+    p = p * s2 + 1.0f / 5.0f;
+    p = p * s2 + 1.0f / 3.0f;
+    float lm = 2.0f * s + 2.0f * s * s2 * p;
+    float ef = (float)e;
+    return (ef * ln2_hi + lm) + ef * ln2_lo;
+}
+
+float nn_tanhf(float x)
+{
+    float a = x < 0.0f ? -x : x;
+    if (x != x)
+        return x + x;
+    if (a < 0.55f) {
+        /* tanh x = x (1 + c3 x^2 + c5 x^4 + ... + c17 x^16) */
+        float z = x * x;
+        float p = 6404582.0f / 10854718875.0f;
+        p = p * z - 929569.0f / 638512875.0f;
+        p = p * z + 21844.0f / 6081075.0f;
+        p = p * z - 1382.0f / 155925.0f;
+        p = p * z + 62.0f / 2835.0f;
+        p = p * z - 17.0f / 315.0f;
+        p = p * z + 2.0f / 15.0f;
+        p = p * z - 1.0f / 3.0f;
+        return x + x * (z * p);
+    }
+    float t = nn_expf(-2.0f * a);
+    float r = (1.0f - t) / (1.0f + t);
+    return x < 0.0f ? -r : r;
+}
+
 float nn_roundf(float x)
 {
     float a = x < 0.0f ? -x : x;

@@ -18,6 +18,15 @@
 /* e^x. x > 88.72283 gives +inf, x < -103.97208 gives +0, NaN gives NaN. */
 float nn_expf(float x);
 
+/* Natural logarithm: within about one ulp for positive x (subnormals
+ * included); +0 and -0 give -inf, negative x and NaN give NaN, +inf gives
+ * +inf. */
+float nn_logf(float x);
+
+/* Hyperbolic tangent, within a few ulp: an odd Taylor polynomial for
+ * |x| < 0.55, (1 - e^(-2|x|)) / (1 + e^(-2|x|)) above; NaN gives NaN. */
+float nn_tanhf(float x);
+
 /* x rounded to an integer, halves away from zero (C's roundf). Infinity
  * and NaN are returned unchanged. */
 float nn_roundf(float x);

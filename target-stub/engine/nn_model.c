@@ -429,6 +429,14 @@ int nn_op_same_shape(const nn_tensor *a, const nn_tensor *b)
     return 1;
 }
 
+int nn_op_same_quant(const nn_tensor *a, const nn_tensor *b)
+{
+    if (a->quant != b->quant || a->quant == NN_QUANT_CHANNEL)
+        return 0;
+    return a->quant == NN_QUANT_NONE ||
+           (a->scale == b->scale && a->zero_point == b->zero_point);
+}
+
 uint32_t nn_model_arena_bytes(const nn_model *m) { return m->arena_bytes; }
 uint16_t nn_model_op_count(const nn_model *m) { return m->n_ops; }
 uint16_t nn_model_input_count(const nn_model *m) { return m->n_inputs; }

@@ -51,7 +51,22 @@ typedef struct {
     X(CONV_2D, conv_2d)                     \
     X(DEPTHWISE_CONV_2D, depthwise_conv_2d) \
     X(AVERAGE_POOL_2D, average_pool_2d)     \
-    X(MAX_POOL_2D, max_pool_2d)
+    X(MAX_POOL_2D, max_pool_2d)             \
+    X(TRANSPOSE, transpose)                 \
+    X(MUL, mul)                             \
+    X(CONCATENATION, concatenation)         \
+    X(PAD, pad)                             \
+    X(PADV2, padv2)                         \
+    X(MIRROR_PAD, mirror_pad)               \
+    X(TANH, tanh)                           \
+    X(LEAKY_RELU, leaky_relu)               \
+    X(PRELU, prelu)                         \
+    X(RELU, relu)                           \
+    X(RELU6, relu6)                         \
+    X(RELU_N1_TO_1, relu_n1_to_1)           \
+    X(LOG_SOFTMAX, log_softmax)             \
+    X(MAXIMUM, maximum)                     \
+    X(MINIMUM, minimum)
 
 /* Declarations of every built-in op's functions, generated from the list. */
 #define NN_X_(e, n)                                                    \
@@ -99,5 +114,9 @@ const uint8_t *nn_op_blob_array(const nn_op_view *op, uint32_t off,
 
 /* Checks of common shapes; each returns 1 if fine. */
 int nn_op_same_shape(const nn_tensor *a, const nn_tensor *b);
+/* 1 if a and b mean the same numbers: both unquantised, or both per
+ * tensor with equal scale and zero point (ops that move values without
+ * arithmetic need it). */
+int nn_op_same_quant(const nn_tensor *a, const nn_tensor *b);
 
 #endif

@@ -97,7 +97,13 @@ enum {
     NN_POOL_PAD_W,
     NN_POOL_ACT_MIN,      /* i32 (int8) or f32 bits (float) */
     NN_POOL_ACT_MAX,
-    NN_POOL_WORDS
+    NN_POOL_WORDS,
+    /* Optional (a record may stop at NN_POOL_WORDS: dilation 1): taps
+     * DIL apart; only with VALID geometry (pads 0), so that every tap is
+     * inside the image. TFLite has no dilated pooling. */
+    NN_POOL_DIL_H = NN_POOL_WORDS, /* i32 >= 1 */
+    NN_POOL_DIL_W,
+    NN_POOL_WORDS_DILATED
 };
 
 /* ADD. Inputs a, b; output out = a + b, numpy broadcasting over up to 6
@@ -185,5 +191,134 @@ enum {
     NN_DEQUANTIZE_ZP,        /* i32: input zero point */
     NN_DEQUANTIZE_WORDS
 };
+
+/* The ops below came with the ONNX importer (docs/model-format.md has the
+ * same words in a table). */
+
+/* TRANSPOSE. Input: data of rank 1..6, any dtype (TFLite's second input,
+ * the permutation, is dropped by the host). Output: dimension k is the
+ * input's dimension PERM[k]; same dtype and quantisation. Words past the
+ * rank are 0. */
+enum {
+    NN_TRANSPOSE_PERM = 0, /* i32 x 6: a permutation of 0 .. rank - 1 */
+    NN_TRANSPOSE_WORDS = 6
+};
+
+/* MUL. Inputs a, b; output a x b with ADD's broadcasting. float32 or int8
+ * throughout. int8 (TFLite's rule): OUT_OFFSET + (a + A_OFFSET) x
+ * (b + B_OFFSET) scaled by (MULT, SHIFT) = a_scale x b_scale / out_scale,
+ * clamped to the activation range. The product is at most 255 x 255, so a
+ * left shift of up to 15 stays inside int32. */
+enum {
+    NN_MUL_ACT_MIN = 0, /* i32 (int8) or f32 bits (float) */
+    NN_MUL_ACT_MAX,
+    NN_MUL_A_OFFSET,    /* i32: -a zero point */
+    NN_MUL_B_OFFSET,    /* i32: -b zero point */
+    NN_MUL_OUT_OFFSET,  /* i32: output zero point */
+    NN_MUL_MULT,        /* i32 Q31 */
+    NN_MUL_SHIFT,       /* i32 in [-31, 15] */
+    NN_MUL_WORDS
+};
+
+/* CONCATENATION. Inputs: 1 .. NN_MAX_OP_IO - 1 tensors of the output's
+ * rank and dtype, equal in every dimension but AXIS, whose sizes add up
+ * to the output's. Any dtype; quantised inputs must have the output's
+ * scale and zero point (no requantisation, as TFLite requires of int8). */
+enum {
+    NN_CONCAT_AXIS = 0, /* i32 in [0, rank) */
+    NN_CONCAT_WORDS
+};
+
+/* PAD, PADV2, MIRROR_PAD. Input: data of rank 1..6, float32, int8 or
+ * int16 (TFLite's paddings and constant-value inputs are folded into the
+ * words by the host). Output dimension k = BEFORE[k] + input's + AFTER[k].
+ * MODE 0 (PAD, PADV2) fills with VALUE: f32 bits for float32, the integer
+ * for int8 / int16 (PAD: 0.0 or the zero point). MODE 1 (REFLECT: pads at
+ * most size - 1) and 2 (SYMMETRIC: at most size) mirror the input
+ * (MIRROR_PAD). Quantised input and output share scale and zero point. */
+enum {
+    NN_PAD_BEFORE = 0,  /* i32 x 6, >= 0 */
+    NN_PAD_AFTER = 6,   /* i32 x 6, >= 0 */
+    NN_PAD_VALUE = 12,  /* f32 bits or i32 in the dtype's range */
+    NN_PAD_MODE,        /* 0 constant, 1 reflect, 2 symmetric */
+    NN_PAD_WORDS
+};
+enum { NN_PAD_CONSTANT = 0, NN_PAD_REFLECT = 1, NN_PAD_SYMMETRIC = 2 };
+
+/* TANH; input and output of one shape. float32: tanh. int8 (output scale
+ * 1/128, zero point 0): the LOGISTIC words and Q4.27 input scaling, then
+ * the Q-format tanh (nn_fixed_q.h), as TFLite's integer kernel. */
+enum {
+    NN_TANH_IN_ZP = 0, /* i32: input zero point */
+    NN_TANH_MULT,      /* i32 Q31 */
+    NN_TANH_SHIFT,     /* i32 in [0, 31] */
+    NN_TANH_RADIUS,    /* i32 in [0, 15 x 2^27 >> SHIFT] */
+    NN_TANH_WORDS
+};
+
+/* LEAKY_RELU; input and output of one shape. float32: x >= 0 ? x : ALPHA
+ * x. int8 (TFLite's rule): OUT_ZP + (x - IN_ZP) scaled by the identity
+ * multiplier in_scale / out_scale for x >= IN_ZP, else by the alpha
+ * multiplier alpha x in_scale / out_scale; clamped to int8. */
+enum {
+    NN_LEAKY_ALPHA = 0, /* f32 bits (float) */
+    NN_LEAKY_IN_ZP,     /* i32 */
+    NN_LEAKY_OUT_ZP,    /* i32 */
+    NN_LEAKY_ID_MULT,   /* i32 Q31 */
+    NN_LEAKY_ID_SHIFT,  /* i32 in [-31, 23] */
+    NN_LEAKY_ALPHA_MULT,
+    NN_LEAKY_ALPHA_SHIFT,
+    NN_LEAKY_WORDS
+};
+
+/* PRELU. Inputs: x, alpha (broadcast to x's shape, as ADD's operands).
+ * Output: x's shape. float32: x >= 0 ? x : alpha x. int8 (TFLite's rule):
+ * v = x + IN_OFFSET; v >= 0: OUT_OFFSET + v scaled by (POS_MULT,
+ * POS_SHIFT) = in_scale / out_scale; else OUT_OFFSET + v x (alpha +
+ * ALPHA_OFFSET) scaled by (NEG_MULT, NEG_SHIFT) = in_scale x alpha_scale /
+ * out_scale; clamped to int8. */
+enum {
+    NN_PRELU_IN_OFFSET = 0, /* i32: -input zero point */
+    NN_PRELU_ALPHA_OFFSET,  /* i32: -alpha zero point */
+    NN_PRELU_OUT_OFFSET,    /* i32: output zero point */
+    NN_PRELU_POS_MULT,      /* i32 Q31 */
+    NN_PRELU_POS_SHIFT,     /* i32 in [-31, 23] */
+    NN_PRELU_NEG_MULT,      /* i32 Q31 */
+    NN_PRELU_NEG_SHIFT,     /* i32 in [-31, 15] */
+    NN_PRELU_WORDS
+};
+
+/* RELU, RELU6, RELU_N1_TO_1; input and output of one shape. float32:
+ * clamp(x, ACT_MIN, ACT_MAX) ([0, +inf), [0, 6], [-1, 1]). int8 (TFLite's
+ * rule): OUT_ZP + (x - IN_ZP) scaled by (MULT, SHIFT) = in_scale /
+ * out_scale, clamped to [ACT_MIN, ACT_MAX], the op's range quantised with
+ * the output's parameters. */
+enum {
+    NN_RELU_ACT_MIN = 0, /* i32 (int8) or f32 bits (float) */
+    NN_RELU_ACT_MAX,
+    NN_RELU_IN_ZP,       /* i32 */
+    NN_RELU_OUT_ZP,      /* i32 */
+    NN_RELU_MULT,        /* i32 Q31 */
+    NN_RELU_SHIFT,       /* i32 in [-31, 23] */
+    NN_RELU_WORDS
+};
+
+/* LOG_SOFTMAX over the last dimension; input and output of one shape.
+ * float32: x - max - log(sum e^(x - max)). int8 (output scale 16/256, zero
+ * point 127, as TFLite requires): the same in float32 on the dequantised
+ * differences (x - max) x IN_SCALE, requantised round(y / OUT_SCALE) +
+ * OUT_ZP, halves away from zero, saturated. */
+enum {
+    NN_LOG_SOFTMAX_IN_SCALE = 0, /* f32 bits, finite and > 0 (int8) */
+    NN_LOG_SOFTMAX_OUT_SCALE,    /* f32 bits, finite and > 0 (int8) */
+    NN_LOG_SOFTMAX_OUT_ZP,       /* i32 in [-128, 127] (int8) */
+    NN_LOG_SOFTMAX_WORDS
+};
+
+/* MAXIMUM, MINIMUM. Inputs a, b; output max(a, b) / min(a, b) with ADD's
+ * broadcasting. float32, int8 or int16 throughout; quantised inputs and
+ * output share one scale and zero point (the values are compared as they
+ * are). No words. */
+enum { NN_MAXMIN_WORDS = 0 };
 
 #endif

@@ -51,7 +51,22 @@ typedef enum {
     X(SOFTMAX, softmax)                     \
     X(QUANTIZE, quantize)                   \
     X(DEQUANTIZE, dequantize)               \
-    X(LOGISTIC, logistic)
+    X(LOGISTIC, logistic)                   \
+    X(TRANSPOSE, transpose)                 \
+    X(MUL, mul)                             \
+    X(CONCATENATION, concatenation)         \
+    X(PAD, pad)                             \
+    X(PADV2, padv2)                         \
+    X(MIRROR_PAD, mirror_pad)               \
+    X(TANH, tanh)                           \
+    X(LEAKY_RELU, leaky_relu)               \
+    X(PRELU, prelu)                         \
+    X(RELU, relu)                           \
+    X(RELU6, relu6)                         \
+    X(RELU_N1_TO_1, relu_n1_to_1)           \
+    X(LOG_SOFTMAX, log_softmax)             \
+    X(MAXIMUM, maximum)                     \
+    X(MINIMUM, minimum)
 
 typedef enum {
 #define NN_X_(e, n) NN_OP_##e,

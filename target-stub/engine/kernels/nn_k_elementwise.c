@@ -1,6 +1,6 @@
 /*
- * nn_k_elementwise.c: ADD (with broadcasting), QUANTIZE and DEQUANTIZE
- * kernels (reference).
+ * nn_k_elementwise.c: ADD, MUL, MAXIMUM, MINIMUM and PRELU (with
+ * broadcasting), QUANTIZE and DEQUANTIZE kernels (reference).
  *
  * Broadcasting follows numpy: shapes are aligned at their last dimension,
  * missing leading dimensions count as 1, and along every dimension the
@@ -209,5 +209,138 @@ void nn_k_add_s16(const nn_k_bcast *w, const nn_k_add_s8_params *p,
         int16_t *o = out + pos.out;
         for (int32_t i = 0; i < n; i++)
             o[i] = (int16_t)add_s8_one(p, x[i * sa], y[i * sb]);
+    } while (walk_next(w, &pos));
+}
+
+/* MUL ---------------------------------------------------------------------- */
+
+/* TFLite's int8 MUL: both offset inputs (|v| <= 255) multiplied exactly in
+ * int32, scaled once to the output. */
+void nn_k_mul_s8(const nn_k_bcast *w, const nn_k_mul_s8_params *p,
+                 const int8_t *a, const int8_t *b, int8_t *out)
+{
+    walk_pos pos = {{0}, 0, 0, 0};
+    int32_t n = w->shape[w->rank - 1];
+    int32_t sa = w->stride_a[w->rank - 1], sb = w->stride_b[w->rank - 1];
+    do {
+        const int8_t *x = a + pos.a, *y = b + pos.b;
+        int8_t *o = out + pos.out;
+        for (int32_t i = 0; i < n; i++) {
+            int32_t prod = ((int32_t)x[i * sa] + p->a_offset) *
+                           ((int32_t)y[i * sb] + p->b_offset);
+            int32_t v = nn_fx_mul_by_quantized(prod, p->mult, p->shift) + p->out_offset;
+            o[i] = (int8_t)nn_fx_clamp(v, p->act_min, p->act_max);
+        }
+    } while (walk_next(w, &pos));
+}
+
+void nn_k_mul_f32(const nn_k_bcast *w, float act_min, float act_max,
+                  const float *a, const float *b, float *out)
+{
+    walk_pos pos = {{0}, 0, 0, 0};
+    int32_t n = w->shape[w->rank - 1];
+    int32_t sa = w->stride_a[w->rank - 1], sb = w->stride_b[w->rank - 1];
+    do {
+        const float *x = a + pos.a, *y = b + pos.b;
+        float *o = out + pos.out;
+        for (int32_t i = 0; i < n; i++) {
+            float v = x[i * sa] * y[i * sb];
+            v = v < act_min ? act_min : v;
+            o[i] = v > act_max ? act_max : v;
+        }
+    } while (walk_next(w, &pos));
+}
+
+/* MAXIMUM / MINIMUM --------------------------------------------------------- */
+
+void nn_k_maxmin_f32(const nn_k_bcast *w, int is_max, const float *a,
+                     const float *b, float *out)
+{
+    walk_pos pos = {{0}, 0, 0, 0};
+    int32_t n = w->shape[w->rank - 1];
+    int32_t sa = w->stride_a[w->rank - 1], sb = w->stride_b[w->rank - 1];
+    do {
+        const float *x = a + pos.a, *y = b + pos.b;
+        float *o = out + pos.out;
+        for (int32_t i = 0; i < n; i++) {
+            float u = x[i * sa], v = y[i * sb];
+            if (u != u || v != v)
+                o[i] = u + v; /* NaN */
+            else
+                o[i] = is_max ? (u > v ? u : v) : (u < v ? u : v);
+        }
+    } while (walk_next(w, &pos));
+}
+
+void nn_k_maxmin_s8(const nn_k_bcast *w, int is_max, const int8_t *a,
+                    const int8_t *b, int8_t *out)
+{
+    walk_pos pos = {{0}, 0, 0, 0};
+    int32_t n = w->shape[w->rank - 1];
+    int32_t sa = w->stride_a[w->rank - 1], sb = w->stride_b[w->rank - 1];
+    do {
+        const int8_t *x = a + pos.a, *y = b + pos.b;
+        int8_t *o = out + pos.out;
+        for (int32_t i = 0; i < n; i++) {
+            int8_t u = x[i * sa], v = y[i * sb];
+            o[i] = is_max ? (u > v ? u : v) : (u < v ? u : v);
+        }
+    } while (walk_next(w, &pos));
+}
+
+void nn_k_maxmin_s16(const nn_k_bcast *w, int is_max, const int16_t *a,
+                     const int16_t *b, int16_t *out)
+{
+    walk_pos pos = {{0}, 0, 0, 0};
+    int32_t n = w->shape[w->rank - 1];
+    int32_t sa = w->stride_a[w->rank - 1], sb = w->stride_b[w->rank - 1];
+    do {
+        const int16_t *x = a + pos.a, *y = b + pos.b;
+        int16_t *o = out + pos.out;
+        for (int32_t i = 0; i < n; i++) {
+            int16_t u = x[i * sa], v = y[i * sb];
+            o[i] = is_max ? (u > v ? u : v) : (u < v ? u : v);
+        }
+    } while (walk_next(w, &pos));
+}
+
+/* PRELU ---------------------------------------------------------------------- */
+
+/* TFLite's int8 PRELU: positive inputs rescaled alone, negative ones
+ * multiplied by the offset alpha first (|product| <= 255 x 255). */
+void nn_k_prelu_s8(const nn_k_bcast *w, const nn_k_prelu_s8_params *p,
+                   const int8_t *x, const int8_t *alpha, int8_t *out)
+{
+    walk_pos pos = {{0}, 0, 0, 0};
+    int32_t n = w->shape[w->rank - 1];
+    int32_t sa = w->stride_a[w->rank - 1], sb = w->stride_b[w->rank - 1];
+    do {
+        const int8_t *u = x + pos.a, *al = alpha + pos.b;
+        int8_t *o = out + pos.out;
+        for (int32_t i = 0; i < n; i++) {
+            int32_t v = (int32_t)u[i * sa] + p->in_offset, r;
+            if (v >= 0)
+                r = nn_fx_mul_by_quantized(v, p->pos_mult, p->pos_shift);
+            else
+                r = nn_fx_mul_by_quantized(v * ((int32_t)al[i * sb] + p->alpha_offset),
+                                           p->neg_mult, p->neg_shift);
+            o[i] = (int8_t)nn_fx_clamp(r + p->out_offset, INT8_MIN, INT8_MAX);
+        }
+    } while (walk_next(w, &pos));
+}
+
+void nn_k_prelu_f32(const nn_k_bcast *w, const float *x, const float *alpha,
+                    float *out)
+{
+    walk_pos pos = {{0}, 0, 0, 0};
+    int32_t n = w->shape[w->rank - 1];
+    int32_t sa = w->stride_a[w->rank - 1], sb = w->stride_b[w->rank - 1];
+    do {
+        const float *u = x + pos.a, *al = alpha + pos.b;
+        float *o = out + pos.out;
+        for (int32_t i = 0; i < n; i++) {
+            float v = u[i * sa];
+            o[i] = v >= 0.0f ? v : v * al[i * sb];
+        }
     } while (walk_next(w, &pos));
 }

@@ -1,6 +1,7 @@
 /*
  * nn_op_pool_2d.c: AVERAGE_POOL_2D and MAX_POOL_2D, float32, int8 and int16.
- * Parameter words: nn_params.h (NN_POOL_*).
+ * Parameter words: nn_params.h (NN_POOL_*; the two dilation words are
+ * optional).
  */
 #include "../nn_params.h"
 #include "nn_op_conv.h"
@@ -36,6 +37,23 @@ static void view_of(const nn_op_view *op, uint8_t *arena, pool_view *v)
     v->win.padding.h = nn_op_word_i32(op, NN_POOL_PAD_H);
     v->win.padding.w = nn_op_word_i32(op, NN_POOL_PAD_W);
     v->win.dilation.h = v->win.dilation.w = 1;
+    if (op->n_words >= NN_POOL_WORDS_DILATED) {
+        v->win.dilation.h = nn_op_word_i32(op, NN_POOL_DIL_H);
+        v->win.dilation.w = nn_op_word_i32(op, NN_POOL_DIL_W);
+    }
+}
+
+/* A dilated window (taps d apart) only with VALID geometry: no padding
+ * and every window inside the image, so none can miss it entirely. */
+static int dilation_ok(int64_t in, int64_t out, int64_t filter, int64_t stride,
+                       int64_t d, int64_t pad)
+{
+    if (d < 1 || d > NN_OP_WINDOW_MAX)
+        return 0;
+    if (d == 1)
+        return 1;
+    int64_t eff = (filter - 1) * d + 1;
+    return pad == 0 && in >= eff && out == (in - eff) / stride + 1;
 }
 
 /* Largest number of taps an int8 average may sum: 128 x 2^23 and the
@@ -64,8 +82,15 @@ static nn_status check(const nn_op_view *op, nn_error *err)
     if (w->stride.h < 1 || w->stride.w < 1 || w->filter.h < 1 || w->filter.w < 1 ||
         w->padding.h < 0 || w->padding.w < 0)
         return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
-    if (!nn_op_window_ok(v.in_d.h, v.out_d.h, w->filter.h, w->stride.h, 1, w->padding.h) ||
-        !nn_op_window_ok(v.in_d.w, v.out_d.w, w->filter.w, w->stride.w, 1, w->padding.w))
+    if (!dilation_ok(v.in_d.h, v.out_d.h, w->filter.h, w->stride.h, w->dilation.h,
+                     w->padding.h) ||
+        !dilation_ok(v.in_d.w, v.out_d.w, w->filter.w, w->stride.w, w->dilation.w,
+                     w->padding.w))
+        return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
+    if (!nn_op_window_ok(v.in_d.h, v.out_d.h, w->filter.h, w->stride.h, w->dilation.h,
+                         w->padding.h) ||
+        !nn_op_window_ok(v.in_d.w, v.out_d.w, w->filter.w, w->stride.w, w->dilation.w,
+                         w->padding.w))
         return nn_op_fail(op, err, NN_WHY_OP_SHAPE, nn_op_output_index(op, 0));
 
     if (v.kind == POOL_INT8 || v.kind == POOL_INT16) {

@@ -10,6 +10,19 @@
  * The counter is CLOCK_MONOTONIC in nanoseconds. The core runs on a thread
  * whose stack is a static buffer, so its high-water mark can be measured by
  * painting, exactly as on a microcontroller.
+ *
+ * The test build (hilbench-stub-native-test, STUB_TEST_HOOKS) also reads
+ * switches from the environment that make it misbehave the way boards do,
+ * for the tests of hilbench's recovery (docs/reliability.md):
+ *
+ *   HB_STUB_HANG_AT=N          stop answering, for good, at the N-th INVOKE
+ *                              after a model was loaded
+ *   HB_STUB_CRASH_AT=N         abort() there instead
+ *   HB_STUB_FAULT_BLOB_BYTES=B only with a model of B bytes
+ *   HB_STUB_FAULT_ONCE=PATH    only if PATH does not exist (it is created
+ *                              first): misbehave once, work after a restart
+ *   HB_STUB_LOG=PATH           append the type (hex) of every request run
+ *                              (not of repeats answered from the cache)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +108,80 @@ uint8_t *port_stack_limit(void) { return stack; }
 uint8_t *port_stack_base(void) { return stack + STACK_BYTES; }
 const char *port_board_name(void) { return "native"; }
 
+#ifdef STUB_TEST_HOOKS
+#include <signal.h>
+#include <stdlib.h>
+
+static struct {
+    long hang_at, crash_at, blob_bytes;
+    const char *once;
+    FILE *log;
+    long invokes;      /* INVOKEs since the model was loaded */
+    uint32_t loading;  /* bytes of the model being loaded */
+} T;
+
+static long env_long(const char *name)
+{
+    const char *v = getenv(name);
+    char *end;
+    long n = v ? strtol(v, &end, 10) : 0;
+    return v && *end == '\0' && n > 0 ? n : 0;
+}
+
+static void test_switches(void)
+{
+    T.hang_at = env_long("HB_STUB_HANG_AT");
+    T.crash_at = env_long("HB_STUB_CRASH_AT");
+    T.blob_bytes = env_long("HB_STUB_FAULT_BLOB_BYTES");
+    T.once = getenv("HB_STUB_FAULT_ONCE");
+    if (getenv("HB_STUB_LOG"))
+        T.log = fopen(getenv("HB_STUB_LOG"), "a");
+}
+
+/* The once-file: misbehave only if it is not there yet. */
+static int fire(void)
+{
+    if (T.blob_bytes && T.loading != (uint32_t)T.blob_bytes)
+        return 0;
+    if (!T.once)
+        return 1;
+    int f = open(T.once, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (f < 0)
+        return 0;
+    close(f);
+    return 1;
+}
+
+void port_test_request(uint8_t type, const uint8_t *payload, size_t len)
+{
+    (void)len;
+    if (T.log) {
+        fprintf(T.log, "%02x\n", type);
+        fflush(T.log);
+    }
+    if (type == PROTO_LOAD_BEGIN || type == PROTO_LOAD_FLASH) {
+        T.loading = len >= 4 ? (uint32_t)payload[0] | (uint32_t)payload[1] << 8 |
+                                   (uint32_t)payload[2] << 16 | (uint32_t)payload[3] << 24
+                             : 0;
+        T.invokes = 0;
+    }
+    if (type != PROTO_INVOKE)
+        return;
+    T.invokes++;
+    if (T.crash_at && T.invokes == T.crash_at && fire()) {
+        fprintf(stderr, "hilbench-stub-native-test: crashing at INVOKE %ld on purpose\n",
+                T.invokes);
+        abort();
+    }
+    if (T.hang_at && T.invokes == T.hang_at && fire()) {
+        fprintf(stderr, "hilbench-stub-native-test: hanging at INVOKE %ld on purpose\n",
+                T.invokes);
+        for (;;)
+            pause();
+    }
+}
+#endif
+
 static void *serve(void *arg)
 {
     (void)arg;
@@ -108,6 +195,9 @@ int main(int argc, char **argv)
     pthread_attr_t attr;
     pthread_t thread;
 
+#ifdef STUB_TEST_HOOKS
+    test_switches();
+#endif
     if (argc != 2 && argc != 3) {
         fprintf(stderr, "usage: %s TTY [MODEL_BLOB]\n", argv[0]);
         return 2;
