@@ -38,9 +38,10 @@ static void fill_args(const char **argv, const char *db)
         argv[i] = args[i];
 }
 
-/* Starts a run with stderr on a pipe; kills it with SIGKILL once `lines`
- * lines have come (never if 0). Returns the number of lines seen. */
-static int run_and_kill(const char *db, int lines)
+/* Starts a run with stderr on a pipe; sends it sig once `lines` lines have
+ * come (never if 0) and checks how it ended: SIGKILL kills it, SIGINT and
+ * SIGTERM make it stop and exit non-zero. Returns the number of lines seen. */
+static int run_and_signal(const char *db, int lines, int sig)
 {
     const char *argv[32];
     int fds[2];
@@ -64,7 +65,7 @@ static int run_and_kill(const char *db, int lines)
     while (fgets(line, sizeof(line), f)) {
         seen++;
         if (lines && seen == lines) {
-            kill(pid, SIGKILL);
+            kill(pid, sig);
             killed = 1;
             break;
         }
@@ -72,13 +73,21 @@ static int run_and_kill(const char *db, int lines)
     fclose(f);
     int status;
     waitpid(pid, &status, 0);
-    if (killed)
+    if (killed && sig == SIGKILL)
         ck_assert_msg((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ||
                       WIFEXITED(status), "unexpected status %d", status);
+    else if (killed)
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != 0,
+                      "signal %d: unexpected status %d", sig, status);
     else
         ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run failed: %d",
                       status);
     return seen;
+}
+
+static int run_and_kill(const char *db, int lines)
+{
+    return run_and_signal(db, lines, SIGKILL);
 }
 
 static long long sql_int(const char *db, const char *sql)
@@ -222,6 +231,33 @@ START_TEST(killed_runs_resume_complete)
 }
 END_TEST
 
+/* Ctrl-C and SIGTERM: the run stops, says it was interrupted, leaves no
+ * board process behind, and can be resumed. */
+START_TEST(signalled_runs_stop_cleanly)
+{
+    static const int sigs[] = {SIGINT, SIGTERM};
+    const char *dir = hbt_tmpdir("signal");
+    ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    for (int k = 0; k < 2; k++) {
+        char db[1024];
+        snprintf(db, sizeof(db), "%s/s%d.db", dir, k);
+        run_and_signal(db, 8, sigs[k]);
+        /* The board process is reaped here, and none is left to wait for. */
+        reap_orphans();
+        ck_assert_int_eq(sql_int(db, "PRAGMA integrity_check"), 1);
+        ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM runs WHERE status = 'interrupted'"),
+                         1);
+        char *argv[] = {(char *)hbt_hilbench(), "run", "--resume", "1", "--db", db, "--quiet",
+                        NULL};
+        char *out = NULL;
+        int rc = hbt_run(argv, &out);
+        ck_assert_msg(rc == 0, "signal %d: resume failed (%d):\n%s", sigs[k], rc, out);
+        free(out);
+        ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM inferences"), 2 * N_VECTORS);
+    }
+}
+END_TEST
+
 /* What --resume refuses: a finished run, a run that is not there, options
  * that the record already fixes. */
 START_TEST(resume_refusals)
@@ -253,6 +289,7 @@ static Suite *resume_suite(void)
     tcase_set_timeout(tc, 400);
     tcase_add_test(tc, killed_runs_resume_complete);
     tcase_add_test(tc, resume_refusals);
+    tcase_add_test(tc, signalled_runs_stop_cleanly);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -149,7 +149,7 @@ int hbt_run(char *const argv[], char **out)
 int hbt_main(Suite *(*suite)(void), const char *name, int needs_shared)
 {
     if (needs_shared && !hbt_shared_dir()) {
-        printf("SKIPPED %s: ../shared not found (set HILBENCH_SHARED)\n", name);
+        printf("SKIPPED %s: ../shared not found (set HB_SHARED_DIR)\n", name);
         return 77;
     }
     SRunner *sr = srunner_create(suite());

@@ -239,8 +239,10 @@ hb_status link_fault_parse(const char *text, link_fault_config *out)
 {
     char *copy = strdup(text ? text : "");
     hb_status st = HB_OK;
-    link_fault_config c = {0, 0, 0, 0, 0, 1};
+    link_fault_config c;
 
+    memset(&c, 0, sizeof(c)); /* padding too: configurations compare with memcmp */
+    c.seed = 1;
     memset(out, 0, sizeof(*out));
     if (!copy)
         return hb_fail(HB_ERR_MEM, "out of memory");

@@ -354,7 +354,12 @@ hb_status client_request(client *c, const client_req *r, client_budget *b)
         if (tries > c->stats.max_tries)
             c->stats.max_tries = tries;
         c->stats.bytes_sent += n;
-        double rto = rto_try + wire_ms;
+        /* On a line of unknown speed, a frame larger than any answered on
+         * a first try gets time in proportion to its size. */
+        double scale = 1.0;
+        if (rate == 0 && c->proven_bytes > 0 && n + r->resp_bytes > c->proven_bytes)
+            scale = (double)(n + r->resp_bytes) / (double)c->proven_bytes;
+        double rto = rto_try * scale + wire_ms;
         if (rto > r->budget_ms)
             rto = r->budget_ms;
         int got = wait_answer(c, r, sent + rto, b);
@@ -367,14 +372,18 @@ hb_status client_request(client *c, const client_req *r, client_budget *b)
                 if (n + r->resp_bytes > c->proven_bytes)
                     c->proven_bytes = n + r->resp_bytes;
             }
-            else if (r->type == PROTO_HELLO)
+            else if (r->type == PROTO_HELLO) {
                 /* HELLO's round trip includes the stub starting up: an
-                 * upper bound to start from, not a sample. */
+                 * upper bound to start from, not a sample. Larger frames
+                 * get time in proportion to their size (above). */
+                if (n + c->resp_len > c->proven_bytes)
+                    c->proven_bytes = n + c->resp_len;
                 for (int k = 0; k < 2; k++)
                     c->rtt[k].rto = since_first * 2 < CLIENT_RTO_INITIAL_MS
                                         ? (since_first * 2 > CLIENT_RTO_MIN_MS
                                                ? since_first * 2 : CLIENT_RTO_MIN_MS)
                                         : CLIENT_RTO_INITIAL_MS;
+            }
             /* Watch for a second answer to this seq (see rtt_spurious). */
             c->prev_repeated = tries > 1 && silent_tries > 0;
             c->prev_seq = c->seq;
@@ -405,10 +414,9 @@ hb_status client_request(client *c, const client_req *r, client_budget *b)
                 double cap = rto_cap(e, r->budget_ms);
                 rto_try = 2 * rto_try < cap ? 2 * rto_try : cap;
             }
-            /* On a line of unknown speed a frame far larger than any
-             * answered so far may just be slow: give it time first. */
-            if (!e->have || (rate == 0 && n + r->resp_bytes > 2 * c->proven_bytes)) {
-                blame_size = 0;
+            /* Before the first round trip is known, the time-out is a
+             * guess: let it grow too. */
+            if (!e->have) {
                 double cap = rto_cap(e, r->budget_ms);
                 rto_try = 2 * rto_try < cap ? 2 * rto_try : cap;
             }

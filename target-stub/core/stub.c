@@ -47,6 +47,11 @@ static struct {
 
 static uint32_t slots[STUB_TIMING_SLOTS];
 
+__attribute__((weak)) void port_quiet(int on)
+{
+    (void)on;
+}
+
 /* Ports without a flash model region need not define port_flash_model(). */
 __attribute__((weak)) const uint8_t *port_flash_model(uint32_t *capacity)
 {
@@ -373,6 +378,7 @@ static int do_invoke(proto_rd *r, uint8_t *out, int cap)
     if ((uint64_t)repeat * stride > STUB_TIMING_SLOTS)
         return error_payload(out, cap, PROTO_E_TIMING, 0, STUB_TIMING_SLOTS);
 
+    port_quiet(1);
     stack_paint();
     for (uint16_t k = 0; k < warmup; k++) {
         restore_inputs();
@@ -389,12 +395,14 @@ static int do_invoke(proto_rd *r, uint8_t *out, int cap)
         row[0] = port_counter() - t0;
     }
     stub_current_op = STUB_OP_NONE;
+    uint32_t stack_bytes = stack_high_water();
+    port_quiet(0);
     S.slots_used = (uint32_t)repeat * stride;
     proto_wr w;
     proto_wr_init(&w, out, (size_t)cap);
     proto_put_u16(&w, repeat);
     proto_put_u16(&w, (uint16_t)layers);
-    proto_put_u32(&w, stack_high_water());
+    proto_put_u32(&w, stack_bytes);
     proto_put_u32(&w, nn_model_arena_bytes(&S.model));
     return (int)w.len;
 }

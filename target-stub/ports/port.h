@@ -45,6 +45,15 @@ uint8_t *port_stack_limit(void);
 /* The highest address of that stack (where it starts). */
 uint8_t *port_stack_base(void);
 
+/* Measurement ------------------------------------------------------------ */
+/* Called with 1 before the core runs the model for INVOKE, with 0 after.
+ * A port whose UART keeps received bytes while its interrupt is masked
+ * (the emulated board's does: the emulator holds them back) masks it, so
+ * that no interrupt's cycles or stacked frame land in the figures: a host
+ * repeating a request mid-inference cannot change them. Optional: the
+ * core's weak default does nothing (a real UART would overrun). */
+void port_quiet(int on);
+
 /* Identity ---------------------------------------------------------------- */
 const char *port_board_name(void);
 

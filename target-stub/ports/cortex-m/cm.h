@@ -73,6 +73,9 @@
 #define NVIC_ISER(irq) CM_REG(0xE000E100u + 4u * ((uint32_t)(irq) / 32u))
 #define NVIC_ISER0 NVIC_ISER(0)
 #define CM_NVIC_ENABLE(irq) (NVIC_ISER(irq) = 1u << ((uint32_t)(irq) % 32u))
+/* NVIC: clear-enable; a pending interrupt stays pending until re-enabled */
+#define NVIC_ICER(irq) CM_REG(0xE000E180u + 4u * ((uint32_t)(irq) / 32u))
+#define CM_NVIC_DISABLE(irq) (NVIC_ICER(irq) = 1u << ((uint32_t)(irq) % 32u))
 
 /* MPU (PMSAv7) */
 #define MPU_CTRL CM_REG(0xE000ED94u)
