@@ -298,6 +298,46 @@ START_TEST(test_random_and_floats)
 }
 END_TEST
 
+/* Random vectors of a one-element model: neighbouring vectors, neighbouring
+ * seeds and seed 0 must not start alike (xorshift32 from seed + k did: every
+ * first value near -1, seed 0 all -1). */
+START_TEST(test_random_spread)
+{
+    graph *f = input_graph(NN_DT_FLOAT32, 1, 0, 0);
+    dataset a, b, z;
+    float x[1], first_a[64], first_b[64];
+    int below = 0, above = 0;
+
+    ck_assert_int_eq(dataset_random(64, 7, f, NULL, &a), HB_OK);
+    ck_assert_int_eq(dataset_random(64, 8, f, NULL, &b), HB_OK);
+    ck_assert_int_eq(dataset_random(2, 0, f, NULL, &z), HB_OK);
+    for (int k = 0; k < 64; k++) {
+        dataset_values(&a, k, 0, x);
+        first_a[k] = x[0];
+        dataset_values(&b, k, 0, x);
+        first_b[k] = x[0];
+        below += first_a[k] < 0.0f;
+        above += first_a[k] >= 0.0f;
+    }
+    /* Uniform in [-1, 1): 64 draws fall on both halves (chance of not:
+     * 2^-63), and seed 8 shares no vector with seed 7 (not shifted by one). */
+    ck_assert_int_ge(below, 8);
+    ck_assert_int_ge(above, 8);
+    for (int k = 0; k + 1 < 64; k++) {
+        ck_assert(first_a[k] != first_a[k + 1]);
+        ck_assert(first_b[k] != first_a[k + 1]);
+    }
+    float z0[1], z1[1];
+    dataset_values(&z, 0, 0, z0);
+    dataset_values(&z, 1, 0, z1);
+    ck_assert(z0[0] != -1.0f && z1[0] != -1.0f && z0[0] != z1[0]);
+    dataset_free(&a);
+    dataset_free(&b);
+    dataset_free(&z);
+    graph_free(f);
+}
+END_TEST
+
 START_TEST(test_words)
 {
     dataset_task t;
@@ -326,6 +366,7 @@ static Suite *dataset_suite(void)
     tcase_add_test(tc, test_anomaly_windows);
     tcase_add_test(tc, test_elements);
     tcase_add_test(tc, test_random_and_floats);
+    tcase_add_test(tc, test_random_spread);
     tcase_add_test(tc, test_words);
     suite_add_tcase(s, tc);
     return s;

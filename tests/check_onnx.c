@@ -112,39 +112,46 @@ START_TEST(conv_matches_reference)
 }
 END_TEST
 
-/* auto_pad SAME_UPPER / SAME_LOWER / VALID against explicit pads. */
+/* auto_pad SAME_UPPER / SAME_LOWER / VALID against explicit pads, 2-D and
+ * 1-D. */
 START_TEST(conv_auto_pad)
 {
     static const char *modes[] = {"SAME_UPPER", "SAME_LOWER", "VALID"};
     /* in 8, k 4, s 2: SAME gives 4 outputs, total padding 2 (1 + 1); with
      * k 3: total 1, upper puts it after, lower before. */
-    for (int mode = 0; mode < 3; mode++)
-        for (int kk = 3; kk <= 4; kk++) {
-            int total = kk == 4 ? 2 : 1, before = mode == 1 ? total - total / 2 : total / 2;
-            conv_case k = {1, 2, 8, 8, 3, 1, kk, kk, 2, 2, 1, 1, 0, 0, 0, 0};
-            if (mode < 2)
-                k.pt = k.pl = before, k.pb = k.pr = total - before;
-            int o = out_size(8, kk, 2, 1, k.pt, k.pb);
-            size_t ny = (size_t)3 * o * o;
-            float *x = ot_random(128), *w = ot_random((size_t)3 * 2 * kk * kk);
-            float *want = malloc(ny * sizeof(float));
-            conv_ref(&k, x, w, NULL, want);
-            onnx_build *m = ot_new(11);
-            int64_t xd[4] = {1, 2, 8, 8}, yd[4] = {1, 3, o, o}, wd[4] = {3, 2, kk, kk};
-            int64_t st[2] = {2, 2};
-            ot_io(m, 0, "x", 4, xd);
-            ot_io(m, 1, "y", 4, yd);
-            ot_f32(m, "W", 4, wd, w);
-            ot_node(m, "Conv", "x,W", "y");
-            ot_ints(m, "strides", 2, st);
-            ck_assert_int_eq(onnx_build_attr_s(m, "auto_pad", modes[mode]), HB_OK);
-            graph *g = ot_import_ok(m);
-            const float *ins[1] = {x};
-            float *got = ot_run(g, ins, 0, ny);
-            ot_close(modes[mode], got, want, ny, 1e-5);
-            free(got), free(x), free(w), free(want);
-            graph_free(g);
-        }
+    for (int one_d = 0; one_d < 2; one_d++)
+        for (int mode = 0; mode < 3; mode++)
+            for (int kk = 3; kk <= 4; kk++) {
+                int total = kk == 4 ? 2 : 1, before = mode == 1 ? total - total / 2 : total / 2;
+                int h = one_d ? 1 : 8, kh = one_d ? 1 : kk;
+                conv_case k = {1, 2, h, 8, 3, 1, kh, kk, 2, 2, 1, 1, 0, 0, 0, 0};
+                if (mode < 2) {
+                    k.pl = before, k.pr = total - before;
+                    k.pt = one_d ? 0 : k.pl, k.pb = one_d ? 0 : k.pr;
+                }
+                int oh = out_size(h, kh, 2, 1, k.pt, k.pb), ow = out_size(8, kk, 2, 1, k.pl, k.pr);
+                size_t ny = (size_t)3 * oh * ow;
+                float *x = ot_random((size_t)16 * h), *w = ot_random((size_t)6 * kh * kk);
+                float *want = malloc(ny * sizeof(float));
+                conv_ref(&k, x, w, NULL, want);
+                onnx_build *m = ot_new(11);
+                int64_t xd[4] = {1, 2, 8, 8}, yd[4] = {1, 3, oh, ow}, wd[4] = {3, 2, kk, kk};
+                int64_t st[2] = {2, 2};
+                if (one_d)
+                    xd[2] = 8, yd[2] = ow, wd[2] = kk;
+                ot_io(m, 0, "x", 4 - one_d, xd);
+                ot_io(m, 1, "y", 4 - one_d, yd);
+                ot_f32(m, "W", 4 - one_d, wd, w);
+                ot_node(m, "Conv", "x,W", "y");
+                ot_ints(m, "strides", 2 - one_d, st);
+                ck_assert_int_eq(onnx_build_attr_s(m, "auto_pad", modes[mode]), HB_OK);
+                graph *g = ot_import_ok(m);
+                const float *ins[1] = {x};
+                float *got = ot_run(g, ins, 0, ny);
+                ot_close(modes[mode], got, want, ny, 1e-5);
+                free(got), free(x), free(w), free(want);
+                graph_free(g);
+            }
 }
 END_TEST
 
@@ -152,18 +159,24 @@ END_TEST
 
 typedef struct {
     int max, h, w, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, include_pad, ceil;
+    const char *auto_pad; /* NULL: the pads above; else they are what it gives */
 } pool_case;
 
 static const pool_case pools[] = {
-    {1, 8, 8, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0, 0},
-    {1, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0},  /* PyTorch MaxPool2d(3, 2, 1) */
-    {0, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0},  /* the divisor leaves pads out */
-    {0, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0},  /* count_include_pad */
-    {0, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0},  /* SAME */
-    {1, 20, 20, 3, 4, 2, 3, 3, 2, 2, 1, 2, 1, 0, 0},/* dilated */
-    {1, 8, 8, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 0, 1},  /* ceil mode */
-    {1, 1, 30, 1, 5, 1, 3, 1, 2, 0, 2, 0, 2, 0, 0}, /* 1-D, dilated */
-    {0, 1, 12, 1, 3, 1, 2, 1, 1, 0, 1, 0, 1, 1, 0}, /* 1-D average */
+    {1, 8, 8, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0, 0, NULL},
+    {1, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, NULL},  /* PyTorch MaxPool2d(3, 2, 1) */
+    {0, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, NULL},  /* the divisor leaves pads out */
+    {0, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0, NULL},  /* count_include_pad */
+    {0, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, NULL},  /* SAME */
+    {1, 20, 20, 3, 4, 2, 3, 3, 2, 2, 1, 2, 1, 0, 0, NULL}, /* dilated */
+    {1, 8, 8, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 0, 1, NULL},  /* ceil mode */
+    {1, 1, 30, 1, 5, 1, 3, 1, 2, 0, 2, 0, 2, 0, 0, NULL}, /* 1-D, dilated */
+    {0, 1, 12, 1, 3, 1, 2, 1, 1, 0, 1, 0, 1, 1, 0, NULL}, /* 1-D average */
+    {0, 8, 8, 4, 4, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, "SAME_UPPER"},
+    {1, 7, 8, 3, 2, 2, 2, 1, 1, 1, 0, 1, 0, 0, 0, "SAME_LOWER"},
+    {0, 7, 7, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 0, 0, "VALID"},
+    {1, 1, 9, 1, 2, 1, 2, 1, 1, 0, 0, 0, 1, 0, 0, "SAME_UPPER"}, /* 1-D */
+    {0, 1, 10, 1, 4, 1, 3, 1, 1, 0, 2, 0, 1, 0, 0, "SAME_LOWER"}, /* 1-D */
 };
 
 static int pool_out(int in, int k, int s, int d, int p0, int p1, int ceil_mode)
@@ -219,7 +232,10 @@ START_TEST(pool_matches_reference)
     int64_t pads[4] = {p->pt, p->pl, p->pb, p->pr}, pads1[2] = {p->pl, p->pr};
     ot_ints(m, "kernel_shape", one_d ? 1 : 2, one_d ? ks + 1 : ks);
     ot_ints(m, "strides", one_d ? 1 : 2, one_d ? st + 1 : st);
-    ot_ints(m, "pads", one_d ? 2 : 4, one_d ? pads1 : pads);
+    if (p->auto_pad)
+        ck_assert_int_eq(onnx_build_attr_s(m, "auto_pad", p->auto_pad), HB_OK);
+    else
+        ot_ints(m, "pads", one_d ? 2 : 4, one_d ? pads1 : pads);
     if (p->dh > 1 || p->dw > 1)
         ot_ints(m, "dilations", one_d ? 1 : 2, one_d ? dl + 1 : dl);
     if (p->ceil)

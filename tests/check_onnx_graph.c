@@ -313,6 +313,20 @@ static onnx_build *bad_conv3d(void)
     return b;
 }
 
+/* A spatial dimension that is dynamic: read as 1, too small for the
+ * window; the message says why. */
+static onnx_build *bad_dynamic_window(void)
+{
+    onnx_build *b = ot_new(13);
+    int64_t xd[4] = {-1, 2, -1, -1}, wd[4] = {1, 2, 3, 3};
+    float w[18] = {0};
+    ot_io(b, 0, "x", 4, xd);
+    ot_io(b, 1, "y", -1, NULL);
+    ot_f32(b, "W", 4, wd, w);
+    ck_assert_int_eq(onnx_build_node(b, "Conv", "conv1", "x,W", "y"), HB_OK);
+    return b;
+}
+
 static const struct {
     onnx_build *(*make)(void);
     hb_status st;
@@ -329,6 +343,7 @@ static const struct {
     {bad_indices_output, HB_ERR_UNSUPPORTED, {"'pool1' (MaxPool)", "output 1"}},
     {bad_huge_constant, HB_ERR_UNSUPPORTED, {"'big' (ConstantOfShape)", "too large"}},
     {bad_conv3d, HB_ERR_UNSUPPORTED, {"'conv3d' (Conv)", "3-D"}},
+    {bad_dynamic_window, HB_ERR_FORMAT, {"'conv1' (Conv)", "dimension 2 ('N') was read as 1"}},
 };
 
 START_TEST(bad_models_are_refused_by_name)

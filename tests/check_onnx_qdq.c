@@ -315,12 +315,14 @@ START_TEST(cli_takes_onnx)
 }
 END_TEST
 
-/* The shipped ONNX suite, float and int8, on the native board. */
+/* The shipped ONNX suites (an MLP and a CNN), float and int8, on the
+ * native board. */
 START_TEST(onnx_suite_runs_on_native)
 {
+    static const char *suites[] = {"sine_onnx", "bars_onnx"};
     const char *db = hbt_path("%s/s.db", hbt_tmpdir("onnx_suite"));
     char suite[4096];
-    snprintf(suite, sizeof(suite), "%s/benchmarks/sine_onnx.ini", getenv("HB_SOURCE_DIR"));
+    snprintf(suite, sizeof(suite), "%s/benchmarks/%s.ini", getenv("HB_SOURCE_DIR"), suites[_i]);
     char *out = NULL;
     char *args[] = {(char *)hbt_hilbench(), "run", "--suite", suite, "--board", "native",
                     "--repeat", "2", "--db", (char *)db, "--quiet", NULL};
@@ -339,7 +341,7 @@ static Suite *onnx_qdq_suite(void)
     tcase_add_test(tc, qdq_gemm_runs_in_int8);
     tcase_add_test(tc, float_onnx_compresses_to_int8);
     tcase_add_test(tc, cli_takes_onnx);
-    tcase_add_test(tc, onnx_suite_runs_on_native);
+    tcase_add_loop_test(tc, onnx_suite_runs_on_native, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -14,6 +14,7 @@
  */
 #include <dirent.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,8 +100,9 @@ static int read_tensor(const char *path, onnx_tensor *t)
     return 1;
 }
 
-/* Compares output k of r with expected values; fails naming the case. */
-static void compare(const char *name, hostrun *r, int k, const onnx_tensor *want)
+/* Compares output k of r with expected values; fails naming the case.
+ * *err gets the largest error relative to max |expected|. */
+static void compare(const char *name, hostrun *r, int k, const onnx_tensor *want, double *err)
 {
     float *got = malloc((want->count ? want->count : 1) * sizeof(float));
     ck_assert_ptr_nonnull(got);
@@ -120,7 +122,21 @@ static void compare(const char *name, hostrun *r, int k, const onnx_tensor *want
     ck_assert_msg(max_err <= TOLERANCE * max_ref, "%s output %d: max error %g at %zu (ours %g, "
                   "expected %g), allowed %g", name, k, max_err, worst, (double)got[worst],
                   (double)want->values[worst], TOLERANCE * max_ref);
+    *err = fmax(*err, max_ref > 0.0 ? max_err / max_ref : max_err);
     free(got);
+}
+
+/* One line of the results table (one per case, in the test's output). */
+static void report(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    printf("  %-46s ", name);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
 }
 
 static graph *import(const char *path, const char *name, const char *op)
@@ -132,6 +148,8 @@ static graph *import(const char *path, const char *name, const char *op)
                       name, op, st, st ? hb_last_error() : "accepted");
         ck_assert_msg(strstr(hb_last_error(), op) != NULL, "%s: the refusal '%s' does not name "
                       "%s", name, hb_last_error(), op);
+        const char *why = strstr(hb_last_error(), ".onnx: "); /* the path left out */
+        report(name, "refused (%s): %s", op, why ? why + 7 : hb_last_error());
         return NULL;
     }
     ck_assert_msg(st == HB_OK, "%s: %s", name, hb_last_error());
@@ -160,11 +178,13 @@ START_TEST(conformance_case)
     ck_assert_msg(k == nn_model_input_count(hostrun_model(r)), "%s: %d input files for %d "
                   "inputs", name, k, nn_model_input_count(hostrun_model(r)));
     ck_assert_int_eq(hostrun_invoke(r, NULL, NULL), HB_OK);
+    double err = 0.0;
     for (k = 0; read_tensor(hbt_path("%s/test_data_set_0/output_%d.pb", dir, k), &t); k++) {
-        compare(name, r, k, &t);
+        compare(name, r, k, &t, &err);
         onnx_tensor_free(&t);
     }
     ck_assert_msg(k == nn_model_output_count(hostrun_model(r)), "%s: %d output files", name, k);
+    report(name, "matched (max error %.2g x max |expected|)", err);
     hostrun_free(r);
     graph_free(g);
 }
@@ -192,6 +212,8 @@ START_TEST(light_network)
         size_t len = 0;
         hb_status st = blob_build(g, &blob, &len, NULL);
         ck_assert_msg(st == HB_OK, "%s: %s", name, hb_last_error());
+        report(name, "imported and lowered (%.1f GMACs), not run: HB_ONNX_LIGHT=1 runs it",
+               (double)macs / 1e9);
         free(blob);
         graph_free(g);
         return;
@@ -209,7 +231,9 @@ START_TEST(light_network)
     ck_assert_int_eq(hostrun_invoke(r, NULL, NULL), HB_OK);
     onnx_tensor want;
     ck_assert(read_tensor(hbt_path("%s/%s_output_0.pb", dir, name), &want));
-    compare(name, r, 0, &want);
+    double err = 0.0;
+    compare(name, r, 0, &want, &err);
+    report(name, "matched (max error %.2g x max |expected|, %.2f GMACs)", err, (double)macs / 1e9);
     onnx_tensor_free(&want);
     hostrun_free(r);
     graph_free(g);

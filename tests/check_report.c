@@ -19,6 +19,7 @@
 #include "report/report.h"
 #include "report/report_int.h"
 #include "store/store.h"
+#include "util/hb_file.h"
 
 static int hb(char **out, const char *const *args)
 {
@@ -167,6 +168,21 @@ START_TEST(report_sine_int8_native)
         json_array_get(json_object_get(doc, "variants"), 0), "model_sha256"));
     ck_assert_msg(sha && strstr(html, sha), "the page lacks the model sha256");
     ck_assert_msg(strstr(html, "hilbench_version"), "no hilbench version");
+    /* ... and the SHA-256 of the firmware image the board ran: the native
+     * stub beside hilbench (<prefix>/bin/hilbench, <prefix>/lib/hilbench). */
+    char stub[4096], fw_hash[65];
+    snprintf(stub, sizeof(stub), "%s", hbt_hilbench());
+    ck_assert_ptr_nonnull(strrchr(stub, '/'));
+    *strrchr(stub, '/') = '\0';
+    size_t stub_len = 0;
+    uint8_t *image = hbt_read_file(hbt_path("%s/../lib/hilbench/hilbench-stub-native", stub),
+                                   &stub_len);
+    ck_assert_ptr_nonnull(image);
+    hb_sha256_hex(image, stub_len, fw_hash);
+    free(image);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "run"),
+                                                       "firmware_sha256")), fw_hash);
+    ck_assert_msg(strstr(html, fw_hash), "the page lacks the firmware sha256");
     json_decref(doc);
     free(html);
 }

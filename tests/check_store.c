@@ -210,10 +210,12 @@ START_TEST(test_round_trip)
         " 'repeat': 3, 'warmup': 1,"
         " 'command': 'hilbench run --board native model.tflite',"
         " 'reference': null, 'reference_variant_id': null, 'dataset': null,"
-        " 'suite': null, 'task': null},"
+        " 'suite': null, 'task': null, 'protocol': 'hilbench', 'mlperf_rules': 0,"
+        " 'firmware_sha256': null},"
         " 'variants': [{'id': 1, 'recipe': 'int8',"
         "  'model_file': 'models/kws.tflite', 'model_sha256': '" SHA "',"
         "  'blob_bytes': 4096, 'status': 'running', 'error': null, 'resets': 0,"
+        "  'layer_timing': 1, 'firmware_model': null,"
         "  'arena_bytes': 2048, 'stack_bytes': 512,"
         "  'model_bytes': 4096, 'firmware_flash_bytes': 65536,"
         "  'firmware_ram_bytes': null, 'scores': {},"
@@ -242,6 +244,7 @@ START_TEST(test_round_trip)
         " {'id': 2, 'recipe': 'float',"
         "  'model_file': 'models/kws.tflite', 'model_sha256': '" SHA "',"
         "  'blob_bytes': 8192, 'status': 'running', 'error': null, 'resets': 0,"
+        "  'layer_timing': 1, 'firmware_model': null,"
         "  'arena_bytes': null, 'stack_bytes': null,"
         "  'model_bytes': null, 'firmware_flash_bytes': null,"
         "  'firmware_ram_bytes': null, 'scores': {},"
@@ -274,7 +277,7 @@ START_TEST(test_round_trip)
     ck_assert_int_eq(store_runs_json(s, &j), HB_OK);
     ck_assert_uint_eq(json_array_size(j), 2);
     json_t *first = json_array_get(j, 0), *second = json_array_get(j, 1);
-    ck_assert_uint_eq(json_object_size(first), 21);
+    ck_assert_uint_eq(json_object_size(first), 24);
     ck_assert_int_eq(jint(first, "id"), run2);
     ck_assert_str_eq(jstr(first, "status"), "running");
     jnull(first, "finished");
@@ -417,14 +420,18 @@ START_TEST(test_newer_version_refused)
 
     ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     store_close(s);
-    sql_int(path, "PRAGMA user_version = 4");
+    char newer[64], ours[32], theirs[32];
+    snprintf(newer, sizeof(newer), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION + 1);
+    snprintf(theirs, sizeof(theirs), "version %d", STORE_SCHEMA_VERSION + 1);
+    snprintf(ours, sizeof(ours), "version %d", STORE_SCHEMA_VERSION);
+    sql_int(path, newer);
     s = (store *)&s;
     ck_assert_int_eq(store_open(path, &s), HB_ERR_UNSUPPORTED);
     ck_assert_ptr_null(s);
     ck_assert_ptr_nonnull(strstr(hb_last_error(), path));
-    ck_assert_ptr_nonnull(strstr(hb_last_error(), "version 4"));
-    ck_assert_ptr_nonnull(strstr(hb_last_error(), "version 3"));
-    ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 4);
+    ck_assert_ptr_nonnull(strstr(hb_last_error(), theirs));
+    ck_assert_ptr_nonnull(strstr(hb_last_error(), ours));
+    ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION + 1);
 
     /* Not a database at all. */
     const char *junk = hbt_path("%s.junk", path);

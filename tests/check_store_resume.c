@@ -219,7 +219,12 @@ START_TEST(migration_from_version_2)
     /* Back to version 2 by hand: what a file of the last release holds. */
     sqlite3 *db = NULL;
     ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_exec(db, "DROP INDEX runs_status;"
+    ck_assert_int_eq(sqlite3_exec(db, "ALTER TABLE runs DROP COLUMN firmware_sha256;"
+                                      "ALTER TABLE runs DROP COLUMN protocol;"
+                                      "ALTER TABLE runs DROP COLUMN mlperf_rules;"
+                                      "ALTER TABLE variants DROP COLUMN layer_timing;"
+                                      "ALTER TABLE variants DROP COLUMN firmware_model;"
+                                      "DROP INDEX runs_status;"
                                       "ALTER TABLE runs DROP COLUMN owner_pid;"
                                       "ALTER TABLE runs DROP COLUMN owner_boot;"
                                       "ALTER TABLE runs DROP COLUMN owner_start;"

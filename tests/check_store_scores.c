@@ -143,6 +143,45 @@ START_TEST(test_scores_refused)
 }
 END_TEST
 
+/* Schema version 5: the firmware image's hash, in `show --json` and
+ * `runs --json`; only a lower-case hex SHA-256 (or null) is stored. */
+START_TEST(test_firmware_sha256)
+{
+    const char *path = hbt_path("%s/s.db", hbt_tmpdir("scores-fw"));
+    static const char hash[] =
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    store *s = open_ok(path);
+    int64_t run = new_run(s, "float");
+    json_t *j = NULL;
+
+    ck_assert_int_eq(store_run_json(s, run, &j), HB_OK);
+    ck_assert(json_is_null(json_object_get(json_object_get(j, "run"), "firmware_sha256")));
+    json_decref(j);
+    ck_assert_msg(store_run_set_firmware(s, run, hash) == HB_OK, "%s", hb_last_error());
+    ck_assert_int_eq(store_run_json(s, run, &j), HB_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "run"),
+                                                       "firmware_sha256")), hash);
+    json_decref(j);
+    ck_assert_int_eq(store_runs_json(s, &j), HB_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(j, 0),
+                                                       "firmware_sha256")), hash);
+    json_decref(j);
+    /* Upper case, short, not hex, unknown run: refused, nothing changes. */
+    ck_assert_int_eq(store_run_set_firmware(s, run, "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B"
+                                                    "2B0B822CD15D6C15B0F00A08"), HB_ERR_ARG);
+    ck_assert_int_eq(store_run_set_firmware(s, run, "abc"), HB_ERR_ARG);
+    ck_assert_int_eq(store_run_set_firmware(s, run, "z9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"
+                                                    "2b0b822cd15d6c15b0f00a0"), HB_ERR_ARG);
+    ck_assert_int_eq(store_run_set_firmware(s, run + 100, hash), HB_ERR_NOT_FOUND);
+    ck_assert_int_eq(store_run_set_firmware(NULL, run, hash), HB_ERR_ARG);
+    ck_assert_int_eq(store_run_json(s, run, &j), HB_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "run"),
+                                                       "firmware_sha256")), hash);
+    json_decref(j);
+    store_close(s);
+}
+END_TEST
+
 /* The version 1 schema as hilbench 0.1 created it. */
 static const char schema_v1[] =
     "CREATE TABLE runs (id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE,"
@@ -216,7 +255,7 @@ START_TEST(test_migrate_v1)
 
     store *s = open_ok(path);
     ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-    ck_assert_int_eq(STORE_SCHEMA_VERSION, 3);
+    ck_assert_int_eq(STORE_SCHEMA_VERSION, 5);
     /* The old run reads as before, with the new fields empty. */
     ck_assert_int_eq(store_run_json(s, 1, &j), HB_OK);
     json_t *r = json_object_get(j, "run");
@@ -227,6 +266,7 @@ START_TEST(test_migrate_v1)
     ck_assert(json_is_null(json_object_get(r, "reference_variant_id")));
     ck_assert(json_is_null(json_object_get(r, "dataset")));
     ck_assert(json_is_null(json_object_get(r, "task")));
+    ck_assert(json_is_null(json_object_get(r, "firmware_sha256")));
     json_t *v = json_array_get(json_object_get(j, "variants"), 0);
     ck_assert_int_eq(json_object_size(json_object_get(v, "scores")), 0);
     json_t *l = json_array_get(json_object_get(v, "layers"), 0);
@@ -261,6 +301,7 @@ static Suite *store_scores_suite(void)
     tcase_add_test(tc, test_scores_round_trip);
     tcase_add_test(tc, test_scores_refused);
     tcase_add_test(tc, test_migrate_v1);
+    tcase_add_test(tc, test_firmware_sha256);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -15,6 +15,8 @@
  * quantised to int8 (full integer, calibrated on a grid over the training
  * range) and written as <name>_int8.tflite. Datasets follow the MLPerf Tiny layout: DIR/<name>_data/
  * with raw float32 vectors x_NNN.bin and y_labels.csv (file,count,label).
+ * Last, bars_float.onnx, a small CNN with hand-set weights, and its images
+ * (bars_onnx.c).
  *
  * Determinism: the same bytes on every machine. Training runs in double
  * precision with a fixed-seed PRNG, only +, -, *, / and sqrt (correctly
@@ -34,6 +36,7 @@
 #include "model/hostrun.h"
 #include "model/onnx.h"
 #include "model/tflite.h"
+#include "bars_onnx.h"
 #include "mlp_onnx.h"
 
 #define TWO_PI 6.283185307179586
@@ -617,8 +620,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: hilbench-make-models --out DIR\n"
                "Trains the sine and xor models and writes DIR/{sine,xor}_"
-               "{float,int8}.tflite,\nDIR/{sine,xor}_float.onnx and the datasets "
-               "DIR/{sine,xor}_data/.\n");
+               "{float,int8}.tflite,\nDIR/{sine,xor,bars}_float.onnx and the datasets "
+               "DIR/{sine,xor,bars}_data/.\n");
 }
 
 int main(int argc, char **argv)
@@ -642,5 +645,7 @@ int main(int argc, char **argv)
     }
     if (make_dirs(dir) != 0 || make_sine(dir) != 0 || make_xor(dir) != 0)
         return 1;
+    if (bars_make(dir) != HB_OK)
+        return fail("%s", hb_last_error());
     return 0;
 }

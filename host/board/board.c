@@ -52,9 +52,10 @@ typedef struct {
     int link_only;            /* -1, or the only link type it applies to */
 } board_key;
 
-static const char *const unit_words[] = {"cycles", "instructions", "ns", NULL};
-static const char *const type_words[] = {"pty", "serial", "socket", NULL};
+static const char *const unit_words[] = {"cycles", "instructions", "ns", "us", NULL};
+static const char *const type_words[] = {"pty", "serial", "socket", "stdio", NULL};
 static const char *const place_words[] = {"link", "flash", NULL};
+static const char *const protocol_words[] = {"hilbench", "mlperf-tiny", NULL};
 static const char *const sections[] = {"board", "firmware", "flash", "launch",
                                        "reset", "link", "model", NULL};
 
@@ -78,6 +79,8 @@ static const board_key keys[] = {
     {"link", "vid_pid", K_VIDPID, F(vid_pid), 0, 0, 0, NULL, 0, BOARD_LINK_SERIAL},
     {"link", "baud", K_INT, F(baud), 115200, 50, 20000000, NULL, 0, BOARD_LINK_SERIAL},
     {"link", "path", K_STR, F(socket_path), 0, 0, 0, NULL, 0, BOARD_LINK_SOCKET},
+    {"link", "command", K_ARGV, F(stdio_argv), 0, 0, 0, NULL, 0, BOARD_LINK_STDIO},
+    {"link", "protocol", K_PLACE, F(protocol), 0, 0, 0, protocol_words, 0, -1},
     {"link", "timeout_ms", K_INT, F(timeout_ms), 2000, 1, DAY_MS, NULL, 0, -1},
     {"link", "invoke_timeout_ms", K_INT, F(invoke_timeout_ms), 60000, 1, DAY_MS, NULL, 0, -1},
     {"link", "retries", K_INT, F(retries), 5, 0, 100, NULL, 0, -1},
@@ -183,7 +186,7 @@ static char *read_line(char *str, int num, void *stream)
             if (!sections[i]) {
                 fail_at(s, s->line, HB_ERR_FORMAT,
                         "[%s]: unknown section (known: board, firmware, flash, "
-                        "launch, reset, link)", name);
+                        "launch, reset, link, model)", name);
                 return NULL;
             }
         }
@@ -372,12 +375,14 @@ static hb_status convert(load_state *s, board_profile *b, int k,
                 }
                 return HB_OK;
             }
-        return fail_at(s, line, HB_ERR_FORMAT,
-                       "[%s] %s: '%s' is not one of %s", key->section,
-                       key->name, text,
-                       key->kind == K_TYPE    ? "pty, serial, socket"
-                       : key->kind == K_PLACE ? "link, flash"
-                                              : "cycles, instructions, ns");
+    {
+        char choices[128] = "";
+        for (int i = 0; key->words[i]; i++)
+            snprintf(choices + strlen(choices), sizeof(choices) - strlen(choices), "%s%s",
+                     i ? ", " : "", key->words[i]);
+        return fail_at(s, line, HB_ERR_FORMAT, "[%s] %s: '%s' is not one of %s",
+                       key->section, key->name, text, choices);
+    }
     case K_IMAGE:
         if (!text[0])
             return HB_OK;
@@ -507,6 +512,24 @@ hb_status board_load(const char *path, const char *firmware_dir,
                          "{socket}", b->socket_path);
             goto cleanup;
         }
+    }
+    if (b->link_type == BOARD_LINK_STDIO && (!b->stdio_argv || b->launch_argv)) {
+        st = fail_at(&s, s.key_line[find_key("link", "type")], HB_ERR_FORMAT,
+                     b->launch_argv ? "[link] type = stdio: its command is the process the "
+                                      "session launches; drop [launch]"
+                                    : "[link] type = stdio needs a command (the program "
+                                      "that is the board)");
+        goto cleanup;
+    }
+    /* MLPerf Tiny firmware stamps microseconds (m-lap-us); nothing else
+     * does. */
+    if ((b->protocol == BOARD_PROTO_MLPERF_TINY) != !strcmp(b->timing_unit, "us")) {
+        st = fail_at(&s, s.key_line[find_key("board", "timing_unit")], HB_ERR_FORMAT,
+                     b->protocol == BOARD_PROTO_MLPERF_TINY
+                         ? "[board] timing_unit: protocol = mlperf-tiny reports microseconds: "
+                           "set timing_unit = us"
+                         : "[board] timing_unit: us is only for protocol = mlperf-tiny");
+        goto cleanup;
     }
     if (b->model_in_flash) {
         unsigned used = 0, more = 0;

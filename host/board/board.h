@@ -10,7 +10,9 @@
  *
  *   [board]    name (required; letters, digits, '.', '_', '-'),
  *              description, cpu, clock_hz (integer, 1 to 10^12),
- *              timing_unit = cycles | instructions | ns (required)
+ *              timing_unit = cycles | instructions | ns | us (required;
+ *              us is for protocol = mlperf-tiny only, and that protocol
+ *              needs it: its firmware stamps time in microseconds)
  *   [firmware] image: the stub firmware; a bare name is looked up in the
  *              firmware folder hilbench was built or installed with (kept
  *              as given when there is none), a name with a '/' is relative
@@ -20,13 +22,20 @@
  *   [launch]   command: a process that lives for the whole session (the
  *              native stub, QEMU); stopped when the session ends
  *   [reset]    command: run to reset a hung board (optional)
- *   [link]     type = pty | serial | socket (required)
+ *   [link]     type = pty | serial | socket | stdio (required)
  *              pty:    the host creates a pseudo-terminal; {tty} is its path
  *              serial: port (a path, or "auto"), usb_serial, vid_pid
  *                      ("0483:374b"), baud (default 115200)
  *              socket: path (default "{socket}"): the Unix socket the
  *                      launched process listens on ({socket} is a fresh
  *                      path the host chooses; the only placeholder here)
+ *              stdio:  command (required): a program started for the
+ *                      session whose standard input and output are the
+ *                      link (an argv template like [launch] command, which
+ *                      such a profile does not have; its standard error
+ *                      goes to the board log)
+ *              protocol = hilbench (default) | mlperf-tiny: what the
+ *              firmware speaks (docs/protocol.md, docs/mlperf-tiny.md)
  *              timeout_ms (default 2000): per-request response time-out;
  *              invoke_timeout_ms (default 60000); retries (default 5)
  *   [model]    placement = link (default: the blob is uploaded over the
@@ -59,7 +68,19 @@
 
 #include "../util/hb_error.h"
 
-typedef enum { BOARD_LINK_PTY, BOARD_LINK_SERIAL, BOARD_LINK_SOCKET } board_link_type;
+typedef enum {
+    BOARD_LINK_PTY,
+    BOARD_LINK_SERIAL,
+    BOARD_LINK_SOCKET,
+    BOARD_LINK_STDIO
+} board_link_type;
+
+/* What the firmware speaks on the link ([link] protocol). */
+typedef enum {
+    BOARD_PROTO_HILBENCH,   /* the stub's frames (docs/protocol.md) */
+    BOARD_PROTO_MLPERF_TINY /* the MLPerf Tiny runner's text commands
+                             * (docs/mlperf-tiny.md) */
+} board_protocol;
 
 typedef struct {
     char *path;            /* the .ini file */
@@ -88,6 +109,9 @@ typedef struct {
     int model_in_flash;    /* [model] placement = flash: the blob is placed by
                               the flash or launch command ({blob}) and the
                               stub runs it from there */
+    char **stdio_argv;     /* stdio: the program that is the board,
+                              NULL-terminated template; NULL for other types */
+    int protocol;          /* board_protocol */
 } board_profile;
 
 /* Reads one profile. firmware_dir resolves a bare image name (may be NULL).
@@ -179,6 +203,12 @@ void board_proc_stop(board_proc *p, int grace_ms);
  * it had to be killed; board_proc_start()'s errors otherwise. */
 hb_status board_proc_run(char *const argv[], int timeout_ms,
                          const char *log_path);
+/* Like board_proc_start(), but the program's standard input and output
+ * are pipes to hilbench: *to_child (write end) and *from_child (read end)
+ * are non-blocking, close-on-exec descriptors the caller closes; its
+ * standard error goes to log_path. Both are -1 on failure. */
+hb_status board_proc_start_stdio(char *const argv[], const char *log_path,
+                                 board_proc **out, int *to_child, int *from_child);
 /* Async-signal-safe: SIGKILLs every live process group started here. */
 void board_proc_kill_all(void);
 

@@ -118,8 +118,8 @@ static int move_fd(int from, int to)
 }
 
 /* Runs in the child between fork and exec: async-signal-safe calls only. */
-static void child_exec(const char *file, char *const argv[], int null_fd,
-                       int log_fd, int err_fd, pid_t parent,
+static void child_exec(const char *file, char *const argv[], int in_fd,
+                       int out_fd, int log_fd, int err_fd, pid_t parent,
                        const sigset_t *mask)
 {
     if (setpgid(0, 0) != 0)
@@ -128,7 +128,7 @@ static void child_exec(const char *file, char *const argv[], int null_fd,
         child_fail(err_fd, 2);
     if (getppid() != parent)
         _exit(127); /* hilbench died already: nobody wants us */
-    if (move_fd(null_fd, 0) != 0 || move_fd(log_fd, 1) != 0 ||
+    if (move_fd(in_fd, 0) != 0 || move_fd(out_fd, 1) != 0 ||
         move_fd(log_fd, 2) != 0)
         child_fail(err_fd, 3);
     /* Nothing else of hilbench's leaks into the program. err_fd is
@@ -248,13 +248,16 @@ static int wait_exit(const board_proc *p, int timeout_ms)
     }
 }
 
-hb_status board_proc_start(char *const argv[], const char *log_path,
-                           board_proc **out)
+/* Starts argv; with io (not NULL) its stdin and stdout are pipes whose
+ * other ends come back in io[0] (to the child) and io[1] (from it). */
+static hb_status start_proc(char *const argv[], const char *log_path, board_proc **out,
+                            int *io)
 {
     hb_status st = HB_OK;
     board_proc *p = NULL;
     char *file = NULL;
     int null_fd = -1, log_fd = -1, pipe_fd[2] = {-1, -1}, slot = -1;
+    int in_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1};
     sigset_t all, old;
 
     if (!out)
@@ -285,8 +288,16 @@ hb_status board_proc_start(char *const argv[], const char *log_path,
                      log_path ? log_path : "/dev/null", strerror(errno));
         goto cleanup;
     }
-    if (pipe2(pipe_fd, O_CLOEXEC) != 0) {
+    if (pipe2(pipe_fd, O_CLOEXEC) != 0 ||
+        (io && (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0))) {
         st = hb_fail(HB_ERR_FAIL, "pipe2: %s", strerror(errno));
+        goto cleanup;
+    }
+    /* Only hilbench's ends wait without blocking; the program's ends stay
+     * as a program expects its stdin and stdout to be. */
+    if (io && (fcntl(in_pipe[1], F_SETFL, O_NONBLOCK) != 0 ||
+               fcntl(out_pipe[0], F_SETFL, O_NONBLOCK) != 0)) {
+        st = hb_fail(HB_ERR_FAIL, "fcntl(O_NONBLOCK): %s", strerror(errno));
         goto cleanup;
     }
     registry_init();
@@ -302,7 +313,8 @@ hb_status board_proc_start(char *const argv[], const char *log_path,
     pthread_sigmask(SIG_BLOCK, &all, &old);
     pid_t pid = fork();
     if (pid == 0)
-        child_exec(file, argv, null_fd, log_fd, pipe_fd[1], parent, &old);
+        child_exec(file, argv, io ? in_pipe[0] : null_fd, io ? out_pipe[1] : log_fd, log_fd,
+                   pipe_fd[1], parent, &old);
     int fork_errno = errno;
     if (pid > 0) {
         /* Also here, so the group exists whichever side runs first. */
@@ -336,8 +348,19 @@ hb_status board_proc_start(char *const argv[], const char *log_path,
     }
     *out = p;
     p = NULL;
+    if (io) {
+        io[0] = in_pipe[1];
+        io[1] = out_pipe[0];
+        in_pipe[1] = out_pipe[0] = -1;
+    }
 
 cleanup:
+    for (int k = 0; k < 2; k++) {
+        if (in_pipe[k] >= 0)
+            close(in_pipe[k]);
+        if (out_pipe[k] >= 0)
+            close(out_pipe[k]);
+    }
     free(file);
     if (slot >= 0)
         atomic_store(&live[slot], 0);
@@ -353,6 +376,28 @@ cleanup:
         close(pipe_fd[0]);
     if (pipe_fd[1] >= 0)
         close(pipe_fd[1]);
+    return st;
+}
+
+hb_status board_proc_start(char *const argv[], const char *log_path,
+                           board_proc **out)
+{
+    return start_proc(argv, log_path, out, NULL);
+}
+
+hb_status board_proc_start_stdio(char *const argv[], const char *log_path,
+                                 board_proc **out, int *to_child, int *from_child)
+{
+    int io[2] = {-1, -1};
+    hb_status st;
+    if (!to_child || !from_child)
+        return hb_fail(HB_ERR_ARG, "board_proc_start_stdio: NULL argument");
+    *to_child = *from_child = -1;
+    st = start_proc(argv, log_path, out, io);
+    if (st == HB_OK) {
+        *to_child = io[0];
+        *from_child = io[1];
+    }
     return st;
 }
 

@@ -2,6 +2,7 @@
  * cmd_boards.c: `hilbench boards` and `hilbench ports`.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "board/board.h"
 #include "cli.h"
@@ -32,7 +33,10 @@ static void warn(const char *msg, void *ctx)
 
 static const char *link_name(board_link_type t)
 {
-    return t == BOARD_LINK_PTY ? "pty" : t == BOARD_LINK_SERIAL ? "serial" : "socket";
+    return t == BOARD_LINK_PTY      ? "pty"
+           : t == BOARD_LINK_SERIAL ? "serial"
+           : t == BOARD_LINK_STDIO  ? "stdio"
+                                    : "socket";
 }
 
 hb_status cmd_boards(const cli_args *a)
@@ -54,6 +58,8 @@ hb_status cmd_boards(const cli_args *a)
             snprintf(link, sizeof(link), "serial %d", b->baud);
         else
             snprintf(link, sizeof(link), "%s", link_name(b->link_type));
+        if (b->protocol == BOARD_PROTO_MLPERF_TINY) /* not the stub's protocol: say so */
+            snprintf(link + strlen(link), sizeof(link) - strlen(link), ",mlperf-tiny");
         printf("%-18s %-14s %-8s %-13s %-8s %s\n", b->name, b->cpu ? b->cpu : "-", clock,
                b->timing_unit, link, b->description ? b->description : "");
     }

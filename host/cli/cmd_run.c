@@ -36,6 +36,9 @@ const cli_option cli_opts_run[] = {
     {"link-faults", "SPEC",
      "fault injection: corrupt=P,drop=P,dup=P,delay_ms=N,baud=B,seed=S", 0, 0},
     {"resume", "RUN", "finish an interrupted or failed run with its recorded options", 0, 0},
+    {"mlperf-rules", NULL,
+     "MLPerf Tiny boards: performance mode (median throughput) then accuracy mode, as the "
+     "MLCommons runner runs them (docs/mlperf-tiny.md)", 0, 0},
     {0},
 };
 
@@ -178,13 +181,37 @@ static hb_status print_summary(const char *db_path, const session_result *res)
     if ((st = store_open(db_path, &db)) == HB_OK &&
         (st = store_run_json(db, res->run_id, &run)) == HB_OK) {
         cli_print_run(stdout, run);
-        printf("outputs identical to the host engine: %d/%d vectors\n",
-               res->vectors - res->host_mismatches, res->vectors);
+        if (res->mlperf)
+            printf("outputs within the firmware's printed precision of the host engine: "
+                   "%d/%d vectors\n", res->host_close, res->vectors);
+        else
+            printf("outputs identical to the host engine: %d/%d vectors\n",
+                   res->vectors - res->host_mismatches, res->vectors);
+        if (res->throughput_ips > 0)
+            printf("throughput (MLPerf Tiny performance mode): %.3f inferences/s\n",
+                   res->throughput_ips);
         print_recovery(res);
     }
     json_decref(run);
     store_close(db);
     return st;
+}
+
+/* The shortest timed loop of MLPerf performance mode: the rules' 10 s,
+ * unless HILBENCH_MLPERF_MIN_SECONDS (for tests) says otherwise. */
+static hb_status mlperf_min_seconds(session_options *o)
+{
+    const char *env = getenv("HILBENCH_MLPERF_MIN_SECONDS");
+    char *end = NULL;
+    o->mlperf_min_seconds = SESSION_MLPERF_MIN_SECONDS;
+    if (!env || !env[0])
+        return HB_OK;
+    double v = strtod(env, &end);
+    if (!end || *end || !(v > 0 && v <= 3600))
+        return hb_fail(HB_ERR_ARG, "HILBENCH_MLPERF_MIN_SECONDS: '%s' is not a number of "
+                       "seconds (0 to 3600)", env);
+    o->mlperf_min_seconds = v;
+    return HB_OK;
 }
 
 /* --resume RUN: everything else comes from the run's record. */
@@ -259,11 +286,14 @@ hb_status cmd_run(const cli_args *a)
     o.task = cli_get(a, "task") ? task : su ? su->task : DATASET_TASK_NONE;
     o.element = su && su->has_element ? &su->element : NULL;
     o.suite_path = su ? su->path : NULL;
-    if ((st = pick_vectors(a, su, &o, &random_n)) != HB_OK ||
-        (st = cli_long(a, "repeat", su && su->repeat > 0 ? su->repeat : 5, 1, 10000,
-                       &repeat)) != HB_OK ||
-        (st = cli_long(a, "warmup", su && su->warmup >= 0 ? su->warmup : 1, 0, 10000,
-                       &warmup)) != HB_OK ||
+    /* Accuracy mode of the MLPerf rules is "infer 1 0". */
+    o.mlperf_rules = cli_flag(a, "mlperf-rules");
+    if ((st = mlperf_min_seconds(&o)) != HB_OK ||
+        (st = pick_vectors(a, su, &o, &random_n)) != HB_OK ||
+        (st = cli_long(a, "repeat", o.mlperf_rules ? 1 : su && su->repeat > 0 ? su->repeat : 5,
+                       1, 10000, &repeat)) != HB_OK ||
+        (st = cli_long(a, "warmup", o.mlperf_rules ? 0 : su && su->warmup >= 0 ? su->warmup : 1,
+                       0, 10000, &warmup)) != HB_OK ||
         (st = cli_long(a, "seed", su && su->has_seed ? (long)su->seed : 1000, 0, 4294967295L,
                        &seed)) != HB_OK)
         goto cleanup;

@@ -147,7 +147,12 @@ void cli_print_run(FILE *f, json_t *doc)
         human_bytes(num(v, "stack_bytes"), stack, sizeof(stack));
         human_bytes(num(v, "blob_bytes"), blob, sizeof(blob));
         fprintf(f, "\nvariant %s  model %s\n", str(v, "recipe"), str(v, "model_file"));
-        fprintf(f, "  model blob %s, arena %s, stack high-water %s\n", blob, arena, stack);
+        if (!strcmp(str(run, "protocol"), "mlperf-tiny"))
+            fprintf(f, "  MLPerf Tiny firmware running %s: no memory figures, no per-layer "
+                    "timings\n", json_string_value(json_object_get(v, "firmware_model"))
+                                     ? str(v, "firmware_model") : "an unnamed model");
+        else
+            fprintf(f, "  model blob %s, arena %s, stack high-water %s\n", blob, arena, stack);
         json_t *infs = json_object_get(v, "inferences"), *inf;
         size_t k, n_infs = json_array_size(infs);
         fprintf(f, "  %-20s %14s %12s  %s\n", "vector", unit, "latency us", "output");

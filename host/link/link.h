@@ -9,6 +9,8 @@
  *            a pty, so this backend uses termios directly.
  *  - serial: a real serial port through libserialport.
  *  - socket: a Unix stream socket (QEMU's -serial unix:PATH,server=on).
+ *  - stdio:  the standard input and output of a program hilbench started
+ *            (a simulator, a native build of a firmware).
  * Only this module touches the file descriptors of a board.
  *
  * Reads and writes wait at most timeout_ms and return early when hilbench
@@ -41,6 +43,13 @@ hb_status link_open_serial(const char *path, int baud, link_conn **out);
 /* Connects to a Unix socket, retrying until timeout_ms while the listener
  * (a starting emulator) creates it. */
 hb_status link_open_socket(const char *path, int timeout_ms, link_conn **out);
+
+/* Wraps the two pipes of a program started with board_proc_start_stdio():
+ * to_child is its standard input, from_child its standard output (both
+ * non-blocking). The link owns both descriptors from now on, even on
+ * failure. name is for messages (NULL: "stdio"). Writing after the program
+ * exited is HB_ERR_BOARD, never a SIGPIPE. */
+hb_status link_open_stdio(int to_child, int from_child, const char *name, link_conn **out);
 
 /* Reads up to cap bytes, waiting at most timeout_ms for the first.
  * Returns the count (> 0), 0 on time-out, or a negative hb_status:

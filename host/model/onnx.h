@@ -13,7 +13,8 @@
  *  - float32 models (a float64 input is refused; float64, float16 and
  *    bfloat16 constants become float32), default-domain opsets 6 to 17;
  *    graph inputs that have an initializer are constants; every dynamic
- *    dimension of an input is 1 (batch 1);
+ *    dimension of an input is 1 (batch 1), and an error about shapes that
+ *    do not fit then names the dynamic dimension too;
  *  - nodes in the order given (ONNX requires a topological order);
  *    constant sub-graphs are evaluated at import (Shape, Gather, Unsqueeze,
  *    Concat, arithmetic, ... on constants; Shape of any tensor, shapes

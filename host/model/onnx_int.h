@@ -81,6 +81,11 @@ typedef struct {
     uint64_t const_bytes, max_const_bytes;
     int node;          /* index of the node being imported */
     const Onnx__NodeProto *n;
+    /* A dynamic input dimension read as 1 ("input 'x' dimension 2 ('H')";
+     * empty if none; the first past the batch, dynamic_inner, preferred),
+     * named when a node's shapes do not fit. */
+    char dynamic[160];
+    int dynamic_inner;
 } onnx_ctx;
 
 /* onnx_proto.c --------------------------------------------------------------- */

@@ -259,6 +259,14 @@ static hb_status define_input(onnx_ctx *c, const Onnx__ValueInfoProto *vi)
                                ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
         /* Dynamic dimensions (a name, or nothing) are 1: batch 1. */
         v->dims[d] = known && dim->dim_value > 0 ? dim->dim_value : 1;
+        if (!known && (!c->dynamic[0] || (d > 0 && !c->dynamic_inner))) {
+            c->dynamic_inner = d > 0;
+            snprintf(c->dynamic, sizeof(c->dynamic), "input '%.64s' dimension %d ('%.32s')",
+                     vi->name, d,
+                     dim && dim->value_case ==
+                                ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM
+                         ? dim->dim_param : "?");
+        }
         if (v->dims[d] > INT32_MAX)
             return hb_fail(HB_ERR_UNSUPPORTED, "input '%s': dimension %d is %lld", vi->name,
                            d, (long long)v->dims[d]);
@@ -481,8 +489,16 @@ static hb_status import(onnx_ctx *c, const Onnx__ModelProto *m)
     if (c->gp->n_node == 0)
         return hb_fail(HB_ERR_UNSUPPORTED, "the graph has no nodes");
     for (size_t i = 0; i < c->gp->n_node; i++)
-        if ((st = run_node(c, (int)i)) != HB_OK)
+        if ((st = run_node(c, (int)i)) != HB_OK) {
+            /* Shapes that do not fit may come from reading a dynamic
+             * dimension as 1: say so. */
+            if (st == HB_ERR_FORMAT && c->dynamic[0]) {
+                char why[1024];
+                snprintf(why, sizeof(why), "%s", hb_last_error());
+                return hb_fail(st, "%s (the dynamic %s was read as 1)", why, c->dynamic);
+            }
             return st;
+        }
     if ((st = define_outputs(c)) != HB_OK)
         return st;
     if (m->producer_name && m->producer_name[0]) {

@@ -16,8 +16,33 @@
 const char *const report_run_keys[] = {
     "id", "uuid", "board", "status", "error", "started", "finished", "host",
     "hilbench_version", "firmware_sha256", "command", "suite", "dataset", "task", "reference",
-    "timing_unit", "counter_hz", "repeat", "warmup"};
+    "timing_unit", "counter_hz", "repeat", "warmup", "protocol", "mlperf_rules"};
 const int report_n_run_keys = (int)(sizeof(report_run_keys) / sizeof(report_run_keys[0]));
+
+int report_mlperf_note(const report_set *s, char *buf, size_t cap)
+{
+    size_t used = 0;
+    int n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < s->n && used < cap; i++) {
+        const report_variant *v = &s->v[i];
+        if (!v->mlperf)
+            continue;
+        int k = snprintf(buf + used, cap - used, "%s%s%s%s%s", n++ ? ", " : "", v->label,
+                         v->firmware_model ? " (firmware model " : "",
+                         v->firmware_model ? v->firmware_model : "",
+                         v->firmware_model ? ")" : "");
+        used = k < 0 ? cap : used + (size_t)k;
+    }
+    if (!n)
+        return 0;
+    char list[1024];
+    snprintf(list, sizeof(list), "%s", buf);
+    snprintf(buf, cap, "Ran on an MLPerf Tiny firmware, which times whole inferences with its "
+             "own microsecond stamps and reports no per-layer timings and no memory: %s.",
+             list);
+    return 1;
+}
 
 void report_col_headers(const report_set *s, const char *out[REPORT_N_COLS])
 {

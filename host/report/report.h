@@ -60,6 +60,11 @@ typedef struct {
     int is_reference;         /* the run's reference variant */
     int pareto;               /* not dominated on (latency, quality) or, without
                                * a metric, on (latency, RAM) */
+    int mlperf;               /* ran on an MLPerf Tiny firmware (run protocol
+                               * "mlperf-tiny"): whole inferences timed by its
+                               * own stamps, no layer timings, no memory */
+    const char *firmware_model; /* borrowed; what such a firmware said it runs,
+                                 * or NULL */
 } report_variant;
 
 typedef struct {

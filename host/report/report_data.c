@@ -189,8 +189,12 @@ static hb_status fill_variant(report_set *s, json_t *run, json_t *v, report_vari
                                  : NAN;
     rv->arena_bytes = bytes_of(v, "arena_bytes");
     rv->stack_bytes = bytes_of(v, "stack_bytes");
+    const char *protocol = json_string_value(json_object_get(run, "protocol"));
+    rv->mlperf = protocol && !strcmp(protocol, "mlperf-tiny");
+    rv->firmware_model = json_string_value(json_object_get(v, "firmware_model"));
     rv->model_bytes = bytes_of(v, "model_bytes");
-    if (rv->model_bytes < 0)
+    /* Our blob's size says nothing of another firmware's copy of the model. */
+    if (rv->model_bytes < 0 && !rv->mlperf)
         rv->model_bytes = bytes_of(v, "blob_bytes");
     rv->fw_flash_bytes = bytes_of(v, "firmware_flash_bytes");
     rv->fw_ram_bytes = bytes_of(v, "firmware_ram_bytes");

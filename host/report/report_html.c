@@ -87,10 +87,10 @@ static void provenance(const report_set *s, const report_made *made, report_buf 
             report_buf_lit(b, "</code></td></tr>\n");
         }
     }
-    /* The results schema has no firmware hash yet: a run document that
-     * carries "firmware_sha256" shows it in the table above, else "-". */
-    report_buf_lit(b, "</table>\n<p>Firmware image hash: firmware_sha256 above, when the "
-                      "results database records it.</p>\n<p>Report made ");
+    /* Runs before schema version 5, and boards without a firmware image,
+     * have no firmware hash: the table above shows "-" for them. */
+    report_buf_lit(b, "</table>\n<p>firmware_sha256: SHA-256 of the firmware image the board "
+                      "ran (\"-\" when the run did not record one).</p>\n<p>Report made ");
     report_buf_html(b, made->date);
     report_buf_lit(b, " on ");
     report_buf_html(b, made->host);
@@ -122,6 +122,12 @@ static void variants_table(const report_set *s, report_buf *b)
                       "variant is both faster and ");
     report_buf_lit(b, s->metric.name ? "better." : "smaller in RAM.");
     report_buf_lit(b, "</p>\n");
+    char note[1400];
+    if (report_mlperf_note(s, note, sizeof(note))) {
+        report_buf_lit(b, "<p>");
+        report_buf_html(b, note);
+        report_buf_lit(b, "</p>\n");
+    }
 }
 
 static void recommendation(const json_t *rec, report_buf *b)

@@ -46,6 +46,9 @@ void report_col_headers(const report_set *s, const char *out[REPORT_N_COLS]);
 /* One variant's cells, plain text. */
 void report_variant_cells(const report_set *s, const report_variant *v,
                           char cells[REPORT_N_COLS][48]);
+/* The sentence that says which variants ran on an MLPerf Tiny firmware
+ * (and what that leaves out) into buf; 0 (buf empty) when none did. */
+int report_mlperf_note(const report_set *s, char *buf, size_t cap);
 /* A JSON scalar as text: strings as they are, numbers, "-" for null. */
 void report_json_text(json_t *x, char *buf, size_t cap);
 

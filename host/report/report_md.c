@@ -42,6 +42,11 @@ static void variants(const report_set *s, report_buf *b)
     }
     report_buf_lit(b, "\nLatency: median over the vectors. RAM: arena + stack high-water. "
                       "Flash: model + firmware image when recorded.\n\n");
+    char note[1400];
+    if (report_mlperf_note(s, note, sizeof(note))) {
+        report_buf_md(b, note);
+        report_buf_lit(b, "\n\n");
+    }
 }
 
 static void recommendation(const json_t *rec, report_buf *b)
@@ -109,8 +114,8 @@ static void provenance(const report_set *s, const report_made *made, report_buf 
             row_end(b);
         }
     }
-    report_buf_lit(b, "\nFirmware image hash: firmware\\_sha256 above, when the results "
-                      "database records it.\n\nReport made ");
+    report_buf_lit(b, "\nfirmware\\_sha256: SHA-256 of the firmware image the board ran "
+                      "(\"-\" when the run did not record one).\n\nReport made ");
     report_buf_md(b, made->date);
     report_buf_lit(b, " on ");
     report_buf_md(b, made->host);

@@ -67,6 +67,19 @@ static const char *metric_axis(const report_metric *m)
     return m->name;
 }
 
+/* Labels whose neighbours are looked at (more variants are labelled, but
+ * not moved). */
+#define REPORT_MAX_LABELS 256
+
+/* The y value of a variant on the quality chart: the metric as shown, or
+ * RAM in KiB without scores; NAN when unknown. */
+static double quality_y(const report_set *s, int with_metric, const report_variant *v)
+{
+    if (with_metric)
+        return report_metric_shown(&s->metric, v->quality);
+    return v->ram_bytes < 0 ? NAN : (double)v->ram_bytes / 1024.0;
+}
+
 /* Quality (or RAM, without scores) against latency; one series per board,
  * marker size from RAM, the Pareto front joined by a dashed line. */
 static int chart_quality(const report_set *s, report_buf *b, char *note, size_t cap)
@@ -120,24 +133,51 @@ static int chart_quality(const report_set *s, report_buf *b, char *note, size_t 
     report_buf_lit(b, "set title ");
     report_buf_gp(b, with_metric ? "Quality against latency (marker size: RAM = arena + stack)"
                                  : "RAM against latency (no scores recorded)");
-    report_buf_printf(b, "\nset xlabel 'latency, median over the vectors (%s)'\nset ylabel ",
-                      xs > 1 ? "us" : "ms");
+    /* Variants of several boards can differ a hundredfold in latency: a
+     * linear axis would squeeze the fast ones against the origin. */
+    double lo_ms = INFINITY, lo_y = INFINITY, hi_y = -INFINITY;
+    for (int i = 0; i < s->n; i++) {
+        double y = quality_y(s, with_metric, &s->v[i]);
+        if (isnan(s->v[i].latency_ms) || isnan(y))
+            continue;
+        if (s->v[i].latency_ms > 0)
+            lo_ms = fmin(lo_ms, s->v[i].latency_ms);
+        lo_y = fmin(lo_y, y);
+        hi_y = fmax(hi_y, y);
+    }
+    int log_x = isfinite(lo_ms) && max_ms / lo_ms > 20.0;
+    report_buf_printf(b, "\nset xlabel 'latency, median over the vectors (%s%s)'\nset ylabel ",
+                      xs > 1 ? "us" : "ms", log_x ? ", log scale" : "");
     report_buf_gp(b, with_metric ? metric_axis(&s->metric) : "RAM = arena + stack (KiB)");
-    report_buf_lit(b, "\nset grid\nset key outside right top\n"
+    report_buf_lit(b, "\nset grid\nset key outside right top spacing 1.6\n"
                       "set offsets graph 0.1, graph 0.25, graph 0.12, graph 0.12\n");
+    if (log_x)
+        report_buf_lit(b, "set logscale x\n");
+    /* Labels of points close together are stacked upwards, one line each,
+     * instead of printed over one another. Closeness is measured on the
+     * axes as drawn (a tenth of the width, a twentieth of the height). */
+    double nx[REPORT_MAX_LABELS], ny[REPORT_MAX_LABELS];
     for (int i = 0, row = 0; i < s->n; i++) {
         const report_variant *v = &s->v[i];
-        double y = with_metric ? report_metric_shown(&s->metric, v->quality)
-                               : (double)v->ram_bytes / 1024.0;
-        if (isnan(v->latency_ms) || isnan(y) || (!with_metric && v->ram_bytes < 0))
+        double y = quality_y(s, with_metric, v);
+        if (isnan(v->latency_ms) || isnan(y))
             continue;
+        double x = v->latency_ms;
+        int stack = 0;
+        if (row < REPORT_MAX_LABELS) {
+            nx[row] = log_x ? (x > 0 ? log10(x / lo_ms) / log10(max_ms / lo_ms) : 0.0)
+                            : (max_ms > 0 ? x / max_ms : 0.0);
+            ny[row] = hi_y > lo_y ? (y - lo_y) / (hi_y - lo_y) : 0.0;
+            for (int j = 0; j < row; j++)
+                stack += fabs(nx[j] - nx[row]) < 0.1 && fabs(ny[j] - ny[row]) < 0.05;
+        }
         report_buf_printf(b, "set label %d ", ++row);
         report_buf_gp(b, v->label);
         report_buf_lit(b, " at first");
-        num(b, v->latency_ms * xs);
+        num(b, x * xs);
         report_buf_lit(b, ", first");
         num(b, y);
-        report_buf_lit(b, " offset char 1.2,0.8 front\n");
+        report_buf_printf(b, " offset char 1.2,%.1f front\n", 0.8 + 1.1 * stack);
     }
     report_buf_lit(b, "plot ");
     for (int k = 0; k < n_boards; k++) {

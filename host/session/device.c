@@ -112,6 +112,8 @@ static void stop(device *d)
     }
     client_free(d->client);
     d->client = NULL;
+    mlperf_free(d->mlperf);
+    d->mlperf = NULL;
     link_close(d->link);
     d->link = NULL;
     board_proc_stop(d->proc, 2000);
@@ -119,6 +121,57 @@ static void stop(device *d)
 }
 
 enum { START_FIRST, START_RESET, START_REFLASH };
+
+/* [link] type = stdio: the program that is the board, its standard input
+ * and output the link. It is the device's process (d->proc): a profile
+ * has no [launch] besides it. */
+static hb_status start_stdio(device *d, const board_vars *vars, board_proc **proc)
+{
+    const board_profile *b = d->board;
+    char **argv = NULL;
+    int to = -1, from = -1;
+    hb_status st;
+
+    if ((st = board_argv_expand(b->stdio_argv, vars, &argv)) != HB_OK ||
+        (st = board_proc_start_stdio(argv, d->log_path, proc, &to, &from)) != HB_OK) {
+        hb_context(st, "board %s: starting its [link] command", b->name);
+        goto cleanup;
+    }
+    st = link_open_stdio(to, from, argv[0], &d->link);
+cleanup:
+    board_argv_free(argv);
+    return st;
+}
+
+/* The stub: a client with the watchdog, and HELLO. */
+static hb_status greet_stub(device *d)
+{
+    const board_profile *b = d->board;
+    hb_status st = client_new(d->link, b->timeout_ms, b->retries, &d->client);
+    if (st != HB_OK)
+        return st;
+    client_set_watchdog(d->client, watchdog, d);
+    return client_hello(d->client, HELLO_TIMEOUT_MS, &d->hello);
+}
+
+/* An MLPerf Tiny firmware: its name and profile stand for HELLO. */
+static hb_status greet_mlperf(device *d)
+{
+    const board_profile *b = d->board;
+    hb_status st;
+
+    if ((st = mlperf_new(d->link, b->name, &d->mlperf)) != HB_OK)
+        return st;
+    if ((st = mlperf_hello(d->mlperf, HELLO_TIMEOUT_MS, &d->mlperf_info)) != HB_OK) {
+        if ((st == HB_ERR_TIMEOUT || st == HB_ERR_BOARD) && device_check_alive(d) != HB_OK)
+            st = HB_ERR_BOARD;
+        return st;
+    }
+    memset(&d->hello, 0, sizeof(d->hello));
+    snprintf(d->hello.name, sizeof(d->hello.name), "%s", d->mlperf_info.name);
+    d->hello.counter_hz = 1000000;
+    return HB_OK;
+}
 
 /* Runs the profile's flash (or reset) command, launches, connects, HELLO. */
 static hb_status start(device *d, const char *blob_path, int mode)
@@ -148,6 +201,8 @@ static hb_status start(device *d, const char *blob_path, int mode)
         if ((st = board_port_pick(b, &port)) != HB_OK)
             goto cleanup;
         vars.port = port;
+        break;
+    case BOARD_LINK_STDIO:
         break;
     }
 
@@ -186,6 +241,9 @@ static hb_status start(device *d, const char *blob_path, int mode)
     } else if (b->link_type == BOARD_LINK_SERIAL) {
         if ((st = link_open_serial(port, b->baud, &d->link)) != HB_OK)
             goto cleanup;
+    } else if (b->link_type == BOARD_LINK_STDIO) {
+        if ((st = start_stdio(d, &vars, &d->proc)) != HB_OK)
+            goto cleanup;
     }
     if (d->has_faults) {
         link_conn *inner = d->link;
@@ -193,10 +251,10 @@ static hb_status start(device *d, const char *blob_path, int mode)
         if ((st = link_fault_wrap(inner, &d->faults, &d->link)) != HB_OK)
             goto cleanup;
     }
-    if ((st = client_new(d->link, b->timeout_ms, b->retries, &d->client)) != HB_OK)
-        goto cleanup;
-    client_set_watchdog(d->client, watchdog, d);
-    if ((st = client_hello(d->client, HELLO_TIMEOUT_MS, &d->hello)) != HB_OK) {
+    if (b->protocol == BOARD_PROTO_MLPERF_TINY) {
+        if ((st = greet_mlperf(d)) != HB_OK)
+            goto cleanup;
+    } else if ((st = greet_stub(d)) != HB_OK) {
         if ((st == HB_ERR_TIMEOUT || st == HB_ERR_BOARD) && device_check_alive(d) != HB_OK)
             st = HB_ERR_BOARD;
         else

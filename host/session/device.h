@@ -5,6 +5,10 @@
  *
  * Namespace: device_.
  *
+ * The greeting follows the profile's [link] protocol: HELLO for the stub,
+ * "name" and "profile" for an MLPerf Tiny firmware (mlperf.h). A stdio
+ * link starts its [link] command here, as the board.
+ *
  * device_close() always leaves nothing behind: the client, the link, the
  * launched process (SIGTERM, then SIGKILL) and the session's temporary
  * folder (pty log, socket) are gone afterwards.
@@ -14,13 +18,17 @@
 
 #include "../board/board.h"
 #include "client.h"
+#include "mlperf.h"
 
 typedef struct {
     const board_profile *board; /* borrowed */
     board_proc *proc;           /* launched process, or NULL */
     link_conn *link;            /* through the fault injector when asked */
-    client *client;
-    client_hello_info hello;
+    client *client;             /* protocol = hilbench; else NULL */
+    client_hello_info hello;    /* mlperf-tiny: only name (and a 1 MHz,
+                                 * microsecond counter) */
+    mlperf_conn *mlperf;        /* protocol = mlperf-tiny; else NULL */
+    mlperf_info mlperf_info;    /* what its name and profile said */
     char tmpdir[256];           /* session folder: board.log, uart.sock */
     char log_path[300];
     int has_faults;

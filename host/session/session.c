@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../board/board_elf.h"
+#include "../util/hb_file.h"
 #include "hb_version.h"
 
 static void append(char *buf, size_t cap, const char *fmt, const char *a, const char *b)
@@ -38,6 +39,8 @@ static hb_status load_model(session *s, session_variant *v)
     const uint8_t *blob = hostrun_blob(v->host, &len);
     hb_status st;
 
+    if (session_is_mlperf(s)) /* the firmware holds its own model */
+        return s->dev ? HB_OK : session_device_open(s, v);
     if (s->board->model_in_flash) {
         if (s->dev && s->dev_for != (int)(v - s->v))
             session_device_close(s);
@@ -147,6 +150,12 @@ static hb_status run_variant(session *s, session_variant *v, const store_variant
         if ((st = session_store_variant(s, v)) != HB_OK)
             return st;
     }
+    if (session_is_mlperf(s) && o->mlperf_rules &&
+        (st = session_mlperf_performance(s, v)) != HB_OK) {
+        if (!session_board_trouble(s, st) && st != HB_ERR_BOARD)
+            return st;
+        return variant_failed(s, v, resets, hb_last_error(), session_board_trouble(s, st));
+    }
     for (int smp = 0; smp < d->n; smp++)
         for (int w = 0; w < d->samples[smp].n_windows; w++, index++) {
             char name[512];
@@ -162,6 +171,8 @@ static hb_status run_variant(session *s, session_variant *v, const store_variant
                 say(o, "variant %s, vector %d/%d: %s", v->recipe, index + 1, d->windows, name);
             dataset_values(d, smp, w, s->x);
             session_inputs(v, d, s->x, s->in);
+            s->cur_sample = smp;
+            s->cur_window = w;
             st = vector_on_board(s, v, name, &inf, &stack_max, &loaded, &resets, note,
                                  sizeof(note), &gave_up);
             if (st != HB_OK || gave_up)
@@ -174,8 +185,9 @@ static hb_status run_variant(session *s, session_variant *v, const store_variant
                 return st;
             s->res->vectors++;
             /* Early, so that a resumed run knows the stack of vectors run
-             * before it was killed; set again at the end. */
-            if (!memory_set) {
+             * before it was killed; set again at the end. An MLPerf Tiny
+             * firmware says nothing of its memory: no row. */
+            if (!memory_set && !session_is_mlperf(s)) {
                 store_memory mem = {nn_model_arena_bytes(hostrun_model(v->host)), stack_max,
                                     blob_len, fw_flash, fw_ram};
                 if ((st = store_memory_set(s->db, s->run_id, v->id, &mem)) != HB_OK)
@@ -185,7 +197,8 @@ static hb_status run_variant(session *s, session_variant *v, const store_variant
         }
     store_memory mem = {nn_model_arena_bytes(hostrun_model(v->host)), stack_max, blob_len,
                         fw_flash, fw_ram};
-    if ((st = store_memory_set(s->db, s->run_id, v->id, &mem)) != HB_OK ||
+    if ((!session_is_mlperf(s) &&
+         (st = store_memory_set(s->db, s->run_id, v->id, &mem)) != HB_OK) ||
         (st = session_scores_store(s, v)) != HB_OK ||
         (st = store_variant_finish(s->db, s->run_id, v->id, "ok", note[0] ? note : NULL,
                                    resets)) != HB_OK)
@@ -246,14 +259,37 @@ static hb_status begin_run(session *s, int64_t resume_id)
         snprintf(data_desc, sizeof(data_desc), "random:%d:%u", o->random_n, o->seed);
     if ((st = session_record_options(s, &options)) != HB_OK)
         return st;
+    int mlperf = session_is_mlperf(s);
     store_run_info ri = {s->board->name, host, HB_VERSION,
-                         client_unit_name(s->dev->hello.counter_unit),
+                         mlperf ? "us" : client_unit_name(s->dev->hello.counter_unit),
                          (double)s->dev->hello.counter_hz, o->repeat, o->warmup,
                          o->command_line, s->v[s->ref].recipe, data_desc, o->suite_path,
                          dataset_task_name(s->task)};
-    st = store_run_begin_options(s->db, &ri, options, &s->run_id);
+    store_run_board rb = {mlperf ? "mlperf-tiny" : "hilbench", o->mlperf_rules};
+    st = store_run_begin_board(s->db, &ri, options, &rb, &s->run_id);
     free(options);
     return st;
+}
+
+/* Provenance: the SHA-256 of the firmware image the board runs (the
+ * profile's [firmware] image; none for a board without one). A run is not
+ * failed for want of it: an image that cannot be read is a note. */
+static void record_firmware(session *s)
+{
+    uint8_t *image = NULL;
+    size_t len = 0;
+    char hash[65];
+
+    if (!s->board->image)
+        return;
+    if (hb_read_file(s->board->image, &image, &len) != HB_OK) {
+        say(s->o, "firmware hash unknown: %s", hb_last_error());
+        return;
+    }
+    hb_sha256_hex(image, len, hash);
+    free(image);
+    if (store_run_set_firmware(s->db, s->run_id, hash) != HB_OK)
+        say(s->o, "firmware hash not recorded: %s", hb_last_error());
 }
 
 static hb_status sweep(session *s, int64_t resume_id)
@@ -263,8 +299,10 @@ static hb_status sweep(session *s, int64_t resume_id)
 
     if ((st = board_find(o->board, o->board_dirs, o->n_board_dirs, o->firmware_dir,
                          &s->board)) != HB_OK ||
+        (st = session_mlperf_check(s)) != HB_OK ||
         (st = session_prepare(s)) != HB_OK)
         return st;
+    s->res->mlperf = session_is_mlperf(s);
     if (!(s->done = calloc((size_t)s->data.windows + 1, 1)))
         return hb_fail(HB_ERR_MEM, "out of memory");
     if (!s->db && (st = store_open(o->db_path, &s->db)) != HB_OK)
@@ -273,11 +311,18 @@ static hb_status sweep(session *s, int64_t resume_id)
     say(o, "board %s: starting", s->board->name);
     if ((st = session_device_open(s, &s->v[0])) != HB_OK)
         return st;
-    say(o, "board %s: stub \"%s\", counter %u Hz (%s)", s->board->name, s->dev->hello.name,
-        s->dev->hello.counter_hz, client_unit_name(s->dev->hello.counter_unit));
+    if (s->dev->mlperf)
+        say(o, "board %s: MLPerf Tiny firmware \"%s\", model \"%s\" (%s)", s->board->name,
+            s->dev->mlperf_info.name, s->dev->mlperf_info.model, s->dev->mlperf_info.profile);
+    else
+        say(o, "board %s: stub \"%s\", counter %u Hz (%s)", s->board->name,
+            s->dev->hello.name, s->dev->hello.counter_hz,
+            client_unit_name(s->dev->hello.counter_unit));
     if ((st = session_check_board(s)) != HB_OK || (st = begin_run(s, resume_id)) != HB_OK)
         return st;
     s->res->run_id = s->run_id;
+    if (!resume_id)
+        record_firmware(s);
 
     /* The firmware's own footprint, when its image is a 32-bit ELF file
      * (a host program, like the native stub, is not). */
@@ -367,6 +412,8 @@ static void session_free(session *s)
     free(s->tmp);
     free(s->layer_med);
     free(s->repeat_cycles);
+    free(s->mlperf_f);
+    free(s->mlperf_tol);
 }
 
 hb_status session_run(const session_options *o, session_result *res)

@@ -46,6 +46,15 @@
 /* Board resets one variant may need in all before it fails. */
 #define SESSION_MAX_RESETS 10
 
+/* --mlperf-rules, performance mode as the MLCommons runner has it: this
+ * many inputs (the first ones), each timed over a loop of inferences that
+ * lasts at least SESSION_MLPERF_MIN_SECONDS; the score is the median
+ * throughput. Tests shorten the loop (session_options.mlperf_min_seconds). */
+#define SESSION_MLPERF_PERF_INPUTS 5
+#define SESSION_MLPERF_MIN_SECONDS 10.0
+/* Warm-up inferences before each timed loop of performance mode. */
+#define SESSION_MLPERF_PERF_WARMUP 1
+
 typedef struct {
     const char *board;             /* profile name or path */
     const char *const *board_dirs; /* where profiles are searched */
@@ -81,6 +90,11 @@ typedef struct {
      * takes). Its recorded options replace every field above but board_dirs
      * (added to the recorded ones), db_path, link_faults and the callbacks. */
     const char *resume;
+    /* MLPerf Tiny boards ([link] protocol = mlperf-tiny, docs/mlperf-tiny.md):
+     * 1 runs performance mode (throughput) and then accuracy mode (every
+     * vector once, "infer 1 0"; needs repeat 1, warmup 0). */
+    int mlperf_rules;
+    double mlperf_min_seconds;     /* <= 0: SESSION_MLPERF_MIN_SECONDS */
 } session_options;
 
 typedef struct {
@@ -97,6 +111,12 @@ typedef struct {
     client_stats link;             /* link counters over the run */
     int has_faults;
     link_fault_stats faults;       /* the fault injector's counters */
+    int mlperf;                    /* the board spoke MLPerf Tiny: outputs are
+                                    * printed numbers, compared within their
+                                    * printed precision (host_close) */
+    int host_close;                /* mlperf: outputs within that precision */
+    double throughput_ips;         /* mlperf performance mode: median
+                                    * inferences per second; 0 if not run */
 } session_result;
 
 hb_status session_run(const session_options *o, session_result *result);

@@ -41,6 +41,9 @@ hb_status session_check_board(session *s)
     const device *d = s->dev;
     const client_hello_info *h = &d->hello;
     const session_options *o = s->o;
+    /* An MLPerf Tiny firmware holds its own model: nothing to fit. */
+    if (session_is_mlperf(s))
+        return HB_OK;
     for (int i = 0; i < s->n_v; i++) {
         const session_variant *v = &s->v[i];
         const nn_model *m = hostrun_model(v->host);
@@ -181,7 +184,11 @@ hb_status session_store_variant(session *s, session_variant *v)
     }
     hostrun_blob(v->host, &blob_bytes);
     store_variant_info info = {v->model_file, v->sha, v->recipe, blob_bytes, layers, g->n_ops};
-    st = store_variant_add(s->db, s->run_id, &info, &v->id);
+    store_variant_board bi = {!s->o->layers || session_is_mlperf(s),
+                              session_is_mlperf(s) && s->dev && s->dev->mlperf_info.model[0]
+                                  ? s->dev->mlperf_info.model
+                                  : NULL};
+    st = store_variant_add_board(s->db, s->run_id, &info, &bi, &v->id);
 cleanup:
     free(layers);
     free(text);
@@ -214,6 +221,8 @@ hb_status session_run_vector(session *s, const session_variant *v, const uint8_t
     nn_tensor t;
     hb_status st;
 
+    if (session_is_mlperf(s))
+        return session_mlperf_vector(s, v, inf);
     for (int k = 0; k < nn_model_input_count(m); k++) {
         hostrun_input(v->host, k, &t);
         if ((st = client_set_input(d->client, k, in, t.bytes)) != HB_OK)

@@ -67,6 +67,7 @@ typedef struct {
                                  * anomaly score summed over windows */
     int *label;                 /* per sample: class label */
     double *target;             /* per sample: label value */
+    double throughput_ips;      /* MLPerf performance mode; NAN if not run */
 } session_scores;
 
 /* A run's recorded options, read back for --resume; o's strings point
@@ -111,6 +112,12 @@ typedef struct {
     uint32_t *slots;
     uint64_t *tmp, *layer_med, *repeat_cycles;
     session_scores sc;
+    /* MLPerf Tiny boards: the vector being run, and the printed results of
+     * the last one with half a unit of their last digit. */
+    int cur_sample, cur_window;
+    float *mlperf_f;
+    double *mlperf_tol;
+    size_t mlperf_cap;
 } session;
 
 /* session_prepare.c */
@@ -127,6 +134,22 @@ hb_status session_board_failure(session *s, hb_status st, const session_variant 
 hb_status session_store_variant(session *s, session_variant *v);
 hb_status session_run_vector(session *s, const session_variant *v, const uint8_t *in,
                              store_inference *inf, uint32_t *stack_bytes);
+
+/* session_mlperf.c: boards with [link] protocol = mlperf-tiny. */
+int session_is_mlperf(const session *s);
+/* Before anything is made: one variant (the model the firmware runs), no
+ * --mlperf-rules for other boards, and what --mlperf-rules implies. */
+hb_status session_mlperf_check(session *s);
+/* One vector (s->cur_sample, s->cur_window): its file bytes loaded as the
+ * runner sends them, "infer REPEAT WARMUP", the results as v's outputs in
+ * s->board_out. */
+hb_status session_mlperf_vector(session *s, const session_variant *v, store_inference *inf);
+/* 1 if every output of the vector just scored is within the firmware's
+ * printed precision of the host engine's (floats in host_f). */
+int session_mlperf_close(const session *s, const session_variant *v, const float *host_f);
+/* Performance mode: the median throughput over the first inputs into
+ * s->sc.throughput_ips. */
+hb_status session_mlperf_performance(session *s, const session_variant *v);
 
 /* session_recover.c */
 /* 1 if st (from a request on the board) means the board hung, died or
@@ -151,6 +174,8 @@ void session_recorded_free(session_recorded *r);
 /* session_score.c */
 /* Converts one vector's values (s->x) to v's input bytes. */
 void session_inputs(const session_variant *v, const dataset *d, const float *x, uint8_t *out);
+/* x as one element of t at p: quantised with t's own parameters. */
+void session_put_value(const nn_tensor *t, float x, uint8_t *p);
 /* Dequantises output or layer tensors into floats. */
 void session_tensor_floats(const nn_tensor *t, float *out);
 hb_status session_scores_begin(session *s, const session_variant *v);

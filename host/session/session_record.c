@@ -87,6 +87,8 @@ hb_status session_record_options(const session *s, char **out)
           put(doc, "repeat", json_integer(o->repeat)) ||
           put(doc, "warmup", json_integer(o->warmup)) ||
           put(doc, "layers", json_boolean(o->layers)) ||
+          put(doc, "mlperf_rules", json_boolean(o->mlperf_rules)) ||
+          put(doc, "mlperf_min_seconds", json_real(o->mlperf_min_seconds)) ||
           put(doc, "suite", abs_path(o->suite_path));
     if (!bad && o->element) {
         json_t *e = json_pack("{s:s, s:f, s:f}", "dtype", nn_dtype_name(o->element->dtype),
@@ -155,6 +157,8 @@ hb_status session_recorded_load(const char *json, const session_options *now,
     o->repeat = (int)json_integer_value(json_object_get(doc, "repeat"));
     o->warmup = (int)json_integer_value(json_object_get(doc, "warmup"));
     o->layers = json_is_true(json_object_get(doc, "layers"));
+    o->mlperf_rules = json_is_true(json_object_get(doc, "mlperf_rules"));
+    o->mlperf_min_seconds = json_real_value(json_object_get(doc, "mlperf_min_seconds"));
     o->suite_path = text(doc, "suite");
     o->task = DATASET_TASK_NONE;
     o->element = NULL;

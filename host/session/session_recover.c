@@ -21,6 +21,8 @@ int session_board_trouble(session *s, hb_status st)
         return 1;
     if (st != HB_ERR_BOARD || !s->dev)
         return 0;
+    if (s->dev->mlperf)
+        return !mlperf_refused(s->dev->mlperf);
     int code = s->dev->client ? client_last_error_code(s->dev->client) : 0;
     return code == 0 || code == PROTO_E_FAULT;
 }

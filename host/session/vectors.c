@@ -169,6 +169,28 @@ static uint32_t xorshift32(uint32_t *s)
     return *s = x;
 }
 
+static uint32_t avalanche32(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x85EBCA6Bu;
+    x ^= x >> 13;
+    x *= 0xC2B2AE35u;
+    x ^= x >> 16;
+    return x;
+}
+
+/* The starting state of vector k of seed S. xorshift32 is linear and slow
+ * to mix: started from S + k, the first draws of neighbouring vectors (and
+ * of neighbouring seeds) are nearly equal, and state 0 stays 0 for ever.
+ * A 32-bit avalanche (the finaliser of MurmurHash3) of S, then of that
+ * and k, decorrelates them; a zero result is replaced, since xorshift32
+ * cannot leave 0. */
+static uint32_t random_state(uint32_t seed, uint32_t k)
+{
+    uint32_t x = avalanche32(avalanche32(seed + 0x9E3779B9u) ^ (k * 0x85EBCA77u + 1u));
+    return x ? x : 0x6D2B79F5u;
+}
+
 static hb_status fill_random(uint8_t *p, const graph_tensor *t, uint32_t *state)
 {
     size_t count = graph_tensor_count(t);
@@ -211,7 +233,7 @@ hb_status vectors_random(int n, uint32_t seed, const graph *g, vectors *out)
         return st;
     for (int i = 0; i < n; i++) {
         char name[32];
-        uint32_t state = seed + (uint32_t)i;
+        uint32_t state = random_state(seed, (uint32_t)i);
         out->n = i + 1;
         snprintf(name, sizeof(name), "random-%d", i);
         if (!(out->names[i] = strdup(name)) || !(out->data[i] = malloc(bytes ? bytes : 1))) {

@@ -168,10 +168,37 @@ static const char schema_v3[] =
     " CHECK (resets >= 0);"
     "CREATE INDEX runs_status ON runs(status);";
 
+/* Version 4: boards that speak another protocol. A run says what its
+ * board spoke (the stub's frames, or MLPerf Tiny's text commands) and
+ * whether it followed the MLCommons runner's rules; a variant says whether
+ * its layers were timed (an MLPerf Tiny firmware times whole inferences
+ * only) and which model the firmware said it runs. Older rows are the
+ * stub's, timed per layer when they have layer timings. */
+static const char schema_v4[] =
+    "ALTER TABLE runs ADD COLUMN protocol TEXT NOT NULL DEFAULT 'hilbench'"
+    " CHECK (protocol IN ('hilbench', 'mlperf-tiny'));"
+    "ALTER TABLE runs ADD COLUMN mlperf_rules INTEGER NOT NULL DEFAULT 0"
+    " CHECK (mlperf_rules IN (0, 1));"
+    "ALTER TABLE variants ADD COLUMN layer_timing INTEGER NOT NULL DEFAULT 1"
+    " CHECK (layer_timing IN (0, 1));"
+    "ALTER TABLE variants ADD COLUMN firmware_model TEXT;"
+    "UPDATE variants SET layer_timing = 0 WHERE NOT EXISTS"
+    " (SELECT 1 FROM layer_timings t WHERE t.variant_id = variants.id);";
+
+/* Version 5: provenance of the firmware. A run records the SHA-256 of the
+ * firmware image its board ran (the profile's [firmware] image file), so a
+ * report can say which build of the stub produced the numbers. Older runs,
+ * and boards without an image, have null. */
+static const char schema_v5[] =
+    "ALTER TABLE runs ADD COLUMN firmware_sha256 TEXT"
+    " CHECK (firmware_sha256 IS NULL OR length(firmware_sha256) = 64);";
+
 static const char *const store_migrations[] = {
     schema_v1, /* 0 -> 1 */
     schema_v2, /* 1 -> 2 */
     schema_v3, /* 2 -> 3 */
+    schema_v4, /* 3 -> 4 */
+    schema_v5, /* 4 -> 5 */
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==

@@ -25,7 +25,7 @@
 #include "../util/hb_error.h"
 
 /* PRAGMA user_version of the database this build writes. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 5
 /* "json_version" of store_run_json(); raised when a stable field changes
  * meaning or goes away (adding fields does not raise it). */
 #define STORE_JSON_VERSION 1
@@ -58,17 +58,33 @@ typedef struct {
     const char *task;         /* "classification", "anomaly" or "regression" */
 } store_run_info;
 
+/* Since schema version 4: what the run's board speaks. */
+typedef struct {
+    const char *protocol;     /* "hilbench" (NULL means it) or "mlperf-tiny" */
+    int mlperf_rules;         /* 1: run by the MLCommons runner's rules */
+} store_run_board;
+
 /* Creates a run with status "running", the current UTC time as "started"
  * and a new random uuid, owned by this process (pid, boot and process start
  * time are recorded, so a run whose process died is recognised). board, host, version and timing_unit are required;
  * counter_hz > 0, repeat >= 1, warmup >= 0, else HB_ERR_ARG. *run_id is the
  * local id (> 0), 0 on failure. task, when given, must be one of its three
- * words (HB_ERR_ARG). */
+ * words (HB_ERR_ARG). timing_unit may also be "us" (microseconds: MLPerf
+ * Tiny time stamps). */
 hb_status store_run_begin(store *s, const store_run_info *info, int64_t *run_id);
 /* The same, also recording options: what `hilbench run --resume` needs to
  * continue the run (JSON text, schema version 3; may be NULL). */
 hb_status store_run_begin_options(store *s, const store_run_info *info, const char *options,
                                   int64_t *run_id);
+/* The same, also recording what the board speaks (NULL: the hilbench
+ * protocol, not by the MLPerf rules); a protocol other than its two words,
+ * or mlperf_rules other than 0 or 1, is HB_ERR_ARG. */
+hb_status store_run_begin_board(store *s, const store_run_info *info, const char *options,
+                                const store_run_board *b, int64_t *run_id);
+/* Records the lower-case hex SHA-256 (64 characters) of the firmware image
+ * the run's board runs (schema version 5); NULL clears it. Anything else
+ * is HB_ERR_ARG, an unknown run HB_ERR_NOT_FOUND. One transaction. */
+hb_status store_run_set_firmware(store *s, int64_t run_id, const char *firmware_sha256);
 /* Sets status ("ok", "failed" or "interrupted"), error (may be NULL) and
  * "finished" (now). HB_ERR_NOT_FOUND if there is no such run. */
 hb_status store_run_finish(store *s, int64_t run_id, const char *status,
@@ -100,11 +116,22 @@ typedef struct {
     int n_layers;
 } store_variant_info;
 
+/* Since schema version 4: what the board of a variant measures. */
+typedef struct {
+    int layers_untimed;         /* 1: no layer timings will be stored (the
+                                 * board cannot time layers, or --no-layers) */
+    const char *firmware_model; /* the model the firmware says it runs; may be NULL */
+} store_variant_board;
+
 /* Adds a variant and its layers to a run, in one transaction: an unknown run
  * or a layer index given twice (HB_ERR_ARG) stores nothing. *variant_id is
  * 0 on failure. */
 hb_status store_variant_add(store *s, int64_t run_id,
                             const store_variant_info *v, int64_t *variant_id);
+/* The same, with what the board measures (NULL: layers timed, no firmware
+ * model). */
+hb_status store_variant_add_board(store *s, int64_t run_id, const store_variant_info *v,
+                                  const store_variant_board *b, int64_t *variant_id);
 
 typedef struct {
     int vector_index;          /* 0-based position in the run's vector list */

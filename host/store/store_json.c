@@ -24,7 +24,9 @@
     " (SELECT v.id FROM variants v WHERE v.run_id = r.id"                    \
     "  AND v.recipe = r.reference ORDER BY v.id LIMIT 1)"                    \
     "  AS reference_variant_id,"                                             \
-    " r.dataset AS dataset, r.suite AS suite, r.task AS task"
+    " r.dataset AS dataset, r.suite AS suite, r.task AS task,"              \
+    " r.protocol AS protocol, r.mlperf_rules AS mlperf_rules,"              \
+    " r.firmware_sha256 AS firmware_sha256"
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one
  * (bad lead or continuation byte, overlong form, surrogate, > U+10FFFF). */
@@ -236,6 +238,7 @@ hb_status store_run_json(store *s, int64_t run_id, json_t **out)
         "SELECT v.id AS id, v.recipe AS recipe, v.model_file AS model_file,"
         " v.model_sha256 AS model_sha256, v.blob_bytes AS blob_bytes,"
         " v.status AS status, v.error AS error, v.resets AS resets,"
+        " v.layer_timing AS layer_timing, v.firmware_model AS firmware_model,"
         " m.arena_bytes AS arena_bytes, m.stack_bytes AS stack_bytes,"
         " m.model_bytes AS model_bytes,"
         " m.firmware_flash_bytes AS firmware_flash_bytes,"

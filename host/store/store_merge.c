@@ -17,7 +17,8 @@
 #define RUN_COLUMNS                                                             \
     "uuid, started, finished, board, host, hilbench_version, status, error,"   \
     " timing_unit, counter_hz, repeat, warmup, command, reference, dataset,"   \
-    " suite, task, owner_pid, owner_boot, owner_start, options"
+    " suite, task, owner_pid, owner_boot, owner_start, options, protocol,"    \
+    " mlperf_rules, firmware_sha256"
 
 /* Child tables: what to copy for one variant. ?1 the input's variant id,
  * ?2 the new variant id, ?3 the new run id. */
@@ -104,9 +105,11 @@ static hb_status stmts_prepare(store *s, merge_stmts *m)
                                  &m->vars)) != HB_OK ||
         (ret = store_sql_prepare(s, "copy variant",
                                  "INSERT INTO main.variants (run_id, model_file, model_sha256,"
-                                 " recipe, blob_bytes, status, error, resets)"
+                                 " recipe, blob_bytes, status, error, resets, layer_timing,"
+                                 " firmware_model)"
                                  " SELECT ?2, model_file, model_sha256, recipe, blob_bytes,"
-                                 " status, error, resets FROM src.variants WHERE id = ?1",
+                                 " status, error, resets, layer_timing, firmware_model"
+                                 " FROM src.variants WHERE id = ?1",
                                  &m->var)) != HB_OK)
         return ret;
     for (size_t i = 0; i < N_CHILDREN; i++)

@@ -66,13 +66,21 @@ hb_status store_run_begin(store *s, const store_run_info *info, int64_t *run_id)
 hb_status store_run_begin_options(store *s, const store_run_info *info, const char *options,
                                   int64_t *run_id)
 {
-    static const char *const units[] = {"cycles", "instructions", "ns", NULL};
+    return store_run_begin_board(s, info, options, NULL, run_id);
+}
+
+hb_status store_run_begin_board(store *s, const store_run_info *info, const char *options,
+                                const store_run_board *b, int64_t *run_id)
+{
+    static const char *const units[] = {"cycles", "instructions", "ns", "us", NULL};
+    static const char *const protocols[] = {"hilbench", "mlperf-tiny", NULL};
     static const char sql[] =
         "INSERT INTO runs (uuid, started, board, host, hilbench_version,"
         " timing_unit, counter_hz, repeat, warmup, command, reference, dataset,"
-        " suite, task, options, owner_pid, owner_boot, owner_start)"
+        " suite, task, options, owner_pid, owner_boot, owner_start, protocol,"
+        " mlperf_rules)"
         " VALUES (?1, " NOW_SQL ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-        " ?13, ?14, ?15, ?16, ?17)";
+        " ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
     static const char *const tasks[] = {"classification", "anomaly", "regression",
                                         NULL};
     sqlite3_stmt *st = NULL;
@@ -90,7 +98,7 @@ hb_status store_run_begin_options(store *s, const store_run_info *info, const ch
                        "are required");
     if (!one_of(info->timing_unit, units))
         return hb_fail(HB_ERR_ARG, "store_run_begin: timing unit '%s' is not "
-                       "cycles, instructions or ns",
+                       "cycles, instructions, ns or us",
                        info->timing_unit ? info->timing_unit : "(null)");
     if (!isfinite(info->counter_hz) || info->counter_hz <= 0)
         return hb_fail(HB_ERR_ARG, "store_run_begin: counter_hz %g must be > 0",
@@ -98,6 +106,11 @@ hb_status store_run_begin_options(store *s, const store_run_info *info, const ch
     if (info->task && !one_of(info->task, tasks))
         return hb_fail(HB_ERR_ARG, "store_run_begin: task '%s' is not "
                        "classification, anomaly or regression", info->task);
+    const char *protocol = b && b->protocol ? b->protocol : "hilbench";
+    int rules = b ? b->mlperf_rules : 0;
+    if (!one_of(protocol, protocols) || (rules != 0 && rules != 1))
+        return hb_fail(HB_ERR_ARG, "store_run_begin: protocol '%s' is not hilbench or "
+                       "mlperf-tiny, or mlperf_rules %d is not 0 or 1", protocol, rules);
     if (info->repeat < 1 || info->warmup < 0)
         return hb_fail(HB_ERR_ARG, "store_run_begin: repeat %d must be >= 1 and "
                        "warmup %d >= 0", info->repeat, info->warmup);
@@ -115,13 +128,15 @@ hb_status store_run_begin_options(store *s, const store_run_info *info, const ch
         (ret = store_sql_bind_text(s, st, 12, info->suite)) != HB_OK ||
         (ret = store_sql_bind_text(s, st, 13, info->task)) != HB_OK ||
         (ret = store_sql_bind_text(s, st, 14, options)) != HB_OK ||
-        (ret = store_sql_bind_text(s, st, 16, me.boot)) != HB_OK)
+        (ret = store_sql_bind_text(s, st, 16, me.boot)) != HB_OK ||
+        (ret = store_sql_bind_text(s, st, 18, protocol)) != HB_OK)
         goto cleanup;
     if (sqlite3_bind_int64(st, 15, me.pid) != SQLITE_OK ||
         sqlite3_bind_int64(st, 17, me.start) != SQLITE_OK ||
         sqlite3_bind_double(st, 6, info->counter_hz) != SQLITE_OK ||
         sqlite3_bind_int(st, 7, info->repeat) != SQLITE_OK ||
-        sqlite3_bind_int(st, 8, info->warmup) != SQLITE_OK) {
+        sqlite3_bind_int(st, 8, info->warmup) != SQLITE_OK ||
+        sqlite3_bind_int(st, 19, rules) != SQLITE_OK) {
         ret = store_sql_fail(s, "sqlite3_bind", "insert run");
         goto cleanup;
     }
@@ -163,6 +178,40 @@ hb_status store_run_finish(store *s, int64_t run_id, const char *status,
     }
     if ((ret = store_sql_begin(s, 1)) != HB_OK ||
         (ret = store_sql_step_done(s, st, "finish run")) != HB_OK)
+        goto cleanup;
+    if (sqlite3_changes(s->db) == 0) {
+        ret = hb_fail(HB_ERR_NOT_FOUND, "run %" PRId64 " not found", run_id);
+        goto cleanup;
+    }
+    ret = store_sql_commit(s);
+cleanup:
+    sqlite3_finalize(st);
+    if (ret != HB_OK)
+        store_sql_rollback(s);
+    return ret;
+}
+
+hb_status store_run_set_firmware(store *s, int64_t run_id, const char *firmware_sha256)
+{
+    static const char sql[] = "UPDATE runs SET firmware_sha256 = ?1 WHERE id = ?2";
+    sqlite3_stmt *st = NULL;
+    hb_status ret;
+
+    if (!s)
+        return hb_fail(HB_ERR_ARG, "store_run_set_firmware: NULL store");
+    if (firmware_sha256 && (strlen(firmware_sha256) != 64 ||
+                            strspn(firmware_sha256, "0123456789abcdef") != 64))
+        return hb_fail(HB_ERR_ARG, "store_run_set_firmware: '%s' is not a lower-case hex "
+                       "SHA-256", firmware_sha256);
+    if ((ret = store_sql_prepare(s, "set firmware", sql, &st)) != HB_OK ||
+        (ret = store_sql_bind_text(s, st, 1, firmware_sha256)) != HB_OK)
+        goto cleanup;
+    if (sqlite3_bind_int64(st, 2, run_id) != SQLITE_OK) {
+        ret = store_sql_fail(s, "sqlite3_bind_int64", "set firmware");
+        goto cleanup;
+    }
+    if ((ret = store_sql_begin(s, 1)) != HB_OK ||
+        (ret = store_sql_step_done(s, st, "set firmware")) != HB_OK)
         goto cleanup;
     if (sqlite3_changes(s->db) == 0) {
         ret = hb_fail(HB_ERR_NOT_FOUND, "run %" PRId64 " not found", run_id);
@@ -293,9 +342,16 @@ static hb_status insert_layer(store *s, sqlite3_stmt *st, int64_t variant_id,
 hb_status store_variant_add(store *s, int64_t run_id,
                             const store_variant_info *v, int64_t *variant_id)
 {
+    return store_variant_add_board(s, run_id, v, NULL, variant_id);
+}
+
+hb_status store_variant_add_board(store *s, int64_t run_id, const store_variant_info *v,
+                                  const store_variant_board *b, int64_t *variant_id)
+{
     static const char variant_sql[] =
         "INSERT INTO variants (run_id, model_file, model_sha256, recipe,"
-        " blob_bytes, status) VALUES (?1, ?2, ?3, ?4, ?5, 'running')";
+        " blob_bytes, status, layer_timing, firmware_model)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7)";
     static const char layer_sql[] =
         "INSERT INTO layers (variant_id, idx, op, input_shapes, output_shapes,"
         " input_dtypes, output_dtypes, macs, param_bytes)"
@@ -320,8 +376,10 @@ hb_status store_variant_add(store *s, int64_t run_id,
     if ((ret = store_sql_bind_text(s, vst, 2, v->model_file)) != HB_OK ||
         (ret = store_sql_bind_text(s, vst, 3, v->model_sha256)) != HB_OK ||
         (ret = store_sql_bind_text(s, vst, 4, v->recipe)) != HB_OK ||
-        (ret = store_sql_bind_u64(s, vst, 5, v->blob_bytes, "blob_bytes")) != HB_OK)
+        (ret = store_sql_bind_u64(s, vst, 5, v->blob_bytes, "blob_bytes")) != HB_OK ||
+        (ret = store_sql_bind_text(s, vst, 7, b ? b->firmware_model : NULL)) != HB_OK)
         goto cleanup;
+    sqlite3_bind_int(vst, 6, b && b->layers_untimed ? 0 : 1);
     if ((ret = store_sql_begin(s, 1)) != HB_OK)
         goto cleanup;
     if ((ret = store_sql_step_done(s, vst, "insert variant")) != HB_OK) {

@@ -47,7 +47,8 @@
 static _Alignas(NN_ALIGN) uint8_t model_buffer[MODEL_CAPACITY];
 static _Alignas(NN_ALIGN) uint8_t arena[ARENA_CAPACITY];
 static _Alignas(64) uint8_t stack[STACK_BYTES];
-static int fd = -1;
+static int fd = -1;     /* what the host sends */
+static int out_fd = -1; /* where the answers go: fd, or stdout for "-" */
 static const uint8_t *flash_model;
 static uint32_t flash_model_bytes;
 
@@ -66,7 +67,7 @@ int port_read(uint8_t *buf, int cap)
 void port_write(const uint8_t *buf, int len)
 {
     while (len > 0) {
-        ssize_t n = write(fd, buf, (size_t)len);
+        ssize_t n = write(out_fd, buf, (size_t)len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -199,7 +200,7 @@ int main(int argc, char **argv)
     test_switches();
 #endif
     if (argc != 2 && argc != 3) {
-        fprintf(stderr, "usage: %s TTY [MODEL_BLOB]\n", argv[0]);
+        fprintf(stderr, "usage: %s TTY|- [MODEL_BLOB]\n", argv[0]);
         return 2;
     }
     if (argc == 3) {
@@ -219,7 +220,9 @@ int main(int argc, char **argv)
         flash_model = m;
         flash_model_bytes = (uint32_t)st.st_size;
     }
-    fd = open(argv[1], O_RDWR | O_NOCTTY);
+    /* "-": the host talks to us over stdin and stdout ([link] type = stdio). */
+    fd = !strcmp(argv[1], "-") ? 0 : open(argv[1], O_RDWR | O_NOCTTY);
+    out_fd = !strcmp(argv[1], "-") ? 1 : fd;
     if (fd < 0) {
         fprintf(stderr, "hilbench-stub-native: open %s: %s\n", argv[1], strerror(errno));
         return 1;
