@@ -35,6 +35,9 @@ typedef struct {
     double accuracy;             /* NAN: no score stored */
 } fake;
 
+/* The firmware image hash every fake run records. */
+#define FIRMWARE "5d2321645e90ff116d450e69ea3fe58eb2196b1f34d7030e3878dd6464ba8b19"
+
 /* One run of the given variants: three vectors each, counter at 1 MHz. */
 static void make_run(const char *db, const char *board, const char *status, const fake *v,
                      int n)
@@ -46,6 +49,7 @@ static void make_run(const char *db, const char *board, const char *status, cons
                          .timing_unit = "cycles", .counter_hz = 1e6, .repeat = 2, .warmup = 0,
                          .reference = "float", .task = "classification"};
     ck_assert_int_eq(store_run_begin(s, &ri, &run), HB_OK);
+    ck_assert_int_eq(store_run_set_firmware(s, run, FIRMWARE), HB_OK);
     for (int i = 0; i < n; i++) {
         store_layer layer = {0, "FULLY_CONNECTED", NULL, NULL, NULL, NULL, 10, 10};
         store_variant_info vi = {"m.tflite", v[i].sha, v[i].recipe, v[i].model, &layer, 1};
@@ -282,6 +286,13 @@ START_TEST(compare_finds_regressions)
     free(out);
 
     ck_assert_int_eq(json_integer_value(json_object_get(cmp, "regressions")), 4);
+    /* Each side names its runs' firmware. */
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(cmp, "base"), 0), "firmware_sha256")),
+                     FIRMWARE);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(cmp, "new"), 0), "firmware_sha256")),
+                     FIRMWARE);
     ck_assert_str_eq(status_of(cmp, "float", "latency_ms"), "ok");
     ck_assert_str_eq(status_of(cmp, "int8:per-tensor", "latency_ms"), "regression");
     ck_assert_str_eq(status_of(cmp, "int8:per-tensor", "accuracy"), "regression");

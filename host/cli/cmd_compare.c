@@ -53,9 +53,15 @@ static void print_runs(const char *side, json_t *runs)
     json_t *r;
     size_t i;
     printf("%-5s", side);
-    json_array_foreach(runs, i, r)
-        printf("%s run %lld (%s, %s, %s)", i ? "," : "", (long long)num(r, "id"), str(r, "board"),
+    json_array_foreach(runs, i, r) {
+        printf("%s run %lld (%s, %s, %s", i ? "," : "", (long long)num(r, "id"), str(r, "board"),
                str(r, "status"), str(r, "started"));
+        /* The firmware's hash, shortened: a change of firmware explains a
+         * change of latency or memory that the model does not. */
+        if (json_string_value(json_object_get(r, "firmware_sha256")))
+            printf(", firmware %.12s", str(r, "firmware_sha256"));
+        printf(")");
+    }
     printf("\n");
 }
 

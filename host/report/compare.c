@@ -163,11 +163,13 @@ static json_t *runs_json(const report_set *s, int judge, int *n_reg)
         int ok = status && !strcmp(status, "ok");
         if (judge && !ok)
             (*n_reg)++;
-        json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:o, s:o, s:b}", "id",
+        json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:o, s:o, s:b, s:o}", "id",
                                               field(r, "id"), "uuid", field(r, "uuid"),
                                               "board", field(r, "board"), "status",
                                               field(r, "status"), "started",
-                                              field(r, "started"), "ok", ok));
+                                              field(r, "started"), "ok", ok,
+                                              "firmware_sha256",
+                                              field(r, "firmware_sha256")));
     }
     return list;
 }
