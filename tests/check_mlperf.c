@@ -47,29 +47,6 @@ static const char *sim_profile(const char *dir, const char *name, const char *ar
     return profile(dir, name, body);
 }
 
-static int hb(char **out, const char *const *args)
-{
-    char *argv[64];
-    int n = 0;
-    argv[n++] = (char *)hbt_hilbench();
-    for (; *args && n < 63; args++)
-        argv[n++] = (char *)*args;
-    argv[n] = NULL;
-    return hbt_run(argv, out);
-}
-
-static json_t *show_json(const char *db, const char *run)
-{
-    char *out = NULL;
-    const char *args[] = {"show", run, "--db", db, "--json", NULL};
-    ck_assert_int_eq(hb(&out, args), 0);
-    json_error_t err;
-    json_t *j = json_loads(out, 0, &err);
-    ck_assert_msg(j != NULL, "show --json is not JSON: %s\n%s", err.text, out);
-    free(out);
-    return j;
-}
-
 static const char *model(const char *name)
 {
     return hbt_path("%s/%s", hbt_models_dir(), name);
@@ -91,7 +68,7 @@ static int run_on(const char *board, const char *model_file, int random, const c
     if (extra)
         args[n++] = extra;
     args[n] = NULL;
-    return hb(out, args);
+    return hbt_hb(out, args);
 }
 
 /* No board process may outlive hilbench (the test is their sub-reaper). */
@@ -130,7 +107,7 @@ START_TEST(stdio_run_wrapping_clock)
     free(out);
     ck_assert_int_eq(running_children(), 0);
 
-    json_t *j = show_json(db, "1"), *run = json_object_get(j, "run"), *v = variant0(j);
+    json_t *j = hbt_show_json(db, "1"), *run = json_object_get(j, "run"), *v = variant0(j);
     ck_assert_str_eq(json_string_value(json_object_get(run, "protocol")), "mlperf-tiny");
     ck_assert_str_eq(json_string_value(json_object_get(run, "timing_unit")), "us");
     ck_assert_str_eq(json_string_value(json_object_get(run, "status")), "ok");
@@ -175,7 +152,7 @@ START_TEST(pty_run_int8)
     ck_assert_msg(strstr(out, "printed precision of the host engine: 32/32 vectors"), "%s", out);
     free(out);
     ck_assert_int_eq(running_children(), 0);
-    json_t *j = show_json(db, "1"), *v = variant0(j);
+    json_t *j = hbt_show_json(db, "1"), *v = variant0(j);
     json_t *scores = json_object_get(v, "scores");
     ck_assert(json_number_value(json_object_get(scores, "max_abs_error")) == 0.0);
     ck_assert_int_eq(json_integer_value(json_object_get(
@@ -200,7 +177,7 @@ START_TEST(refusal_fails_variant)
     ck_assert_msg(!strstr(out, "board resets"), "%s", out);
     free(out);
     ck_assert_int_eq(running_children(), 0);
-    json_t *j = show_json(db, "1"), *v = variant0(j);
+    json_t *j = hbt_show_json(db, "1"), *v = variant0(j);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "run"), "status")),
                      "failed");
     ck_assert_str_eq(json_string_value(json_object_get(v, "status")), "failed");
@@ -226,7 +203,7 @@ START_TEST(silent_firmware_times_out)
     free(out);
     ck_assert_int_eq(running_children(), 0);
     /* Nothing of a vector the firmware never finished. */
-    json_t *j = show_json(db, "1"), *v = variant0(j);
+    json_t *j = hbt_show_json(db, "1"), *v = variant0(j);
     ck_assert_str_eq(json_string_value(json_object_get(v, "status")), "failed");
     ck_assert_int_eq(json_array_size(json_object_get(v, "inferences")), 0);
     json_decref(j);
@@ -244,7 +221,7 @@ START_TEST(slow_firmware_within_timeout)
     ck_assert_msg(rc == 0, "run failed (%d):\n%s", rc, out);
     ck_assert_msg(strstr(out, "3/3 vectors") && !strstr(out, "board resets"), "%s", out);
     free(out);
-    json_t *j = show_json(db, "1");
+    json_t *j = hbt_show_json(db, "1");
     ck_assert_int_eq(json_integer_value(json_object_get(
                          json_array_get(json_object_get(variant0(j), "inferences"), 2),
                          "cycles")), 40);
@@ -274,7 +251,7 @@ START_TEST(mlperf_rules_modes)
     }
     ck_assert_int_eq(loops, 5);
     free(out);
-    json_t *j = show_json(db, "1"), *run = json_object_get(j, "run"), *v = variant0(j);
+    json_t *j = hbt_show_json(db, "1"), *run = json_object_get(j, "run"), *v = variant0(j);
     ck_assert_int_eq(json_integer_value(json_object_get(run, "mlperf_rules")), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(run, "repeat")), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(run, "warmup")), 0);
@@ -297,18 +274,18 @@ START_TEST(mlperf_rules_modes)
     free(out);
     const char *bad[] = {"run", "--board", real, "--model", model("sine_float.tflite"),
                          "--random", "2", "--db", db, "--mlperf-rules", "--repeat", "3", NULL};
-    ck_assert_int_ne(hb(&out, bad), 0);
+    ck_assert_int_ne(hbt_hb(&out, bad), 0);
     ck_assert_msg(strstr(out, "--mlperf-rules runs accuracy mode as \"infer 1 0\""), "%s", out);
     free(out);
     const char *two[] = {"run", "--board", real, "--model", model("sine_float.tflite"),
                          "--random", "2", "--db", db, "--variant", "float", "--variant", "int8",
                          NULL};
-    ck_assert_int_ne(hb(&out, two), 0);
+    ck_assert_int_ne(hbt_hb(&out, two), 0);
     ck_assert_msg(strstr(out, "give one variant, the model it runs"), "%s", out);
     free(out);
     const char *stub[] = {"run", "--board", "native", "--model", model("sine_float.tflite"),
                           "--random", "2", "--db", db, "--mlperf-rules", NULL};
-    ck_assert_int_ne(hb(&out, stub), 0);
+    ck_assert_int_ne(hbt_hb(&out, stub), 0);
     ck_assert_msg(strstr(out, "protocol = mlperf-tiny"), "%s", out);
     free(out);
 }
@@ -326,14 +303,14 @@ START_TEST(side_by_side_report)
     rc = run_on("native", model("sine_float.tflite"), 0, db, "--quiet", &out);
     ck_assert_msg(rc == 0, "run failed (%d):\n%s", rc, out);
     free(out);
-    json_t *j = show_json(db, "2");
+    json_t *j = hbt_show_json(db, "2");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "run"), "protocol")),
                      "hilbench");
     ck_assert_int_eq(json_integer_value(json_object_get(variant0(j), "layer_timing")), 1);
     json_decref(j);
     const char *rep = hbt_path("%s/report", dir);
     const char *args[] = {"report", "1,2", "--db", db, "--out", rep, NULL};
-    rc = hb(&out, args);
+    rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "report failed (%d):\n%s", rc, out);
     free(out);
     size_t md_len = 0;
@@ -345,7 +322,7 @@ START_TEST(side_by_side_report)
                   "%s", md);
     free(md);
     const char *rec[] = {"recommend", "1,2", "--db", db, "--json", NULL};
-    ck_assert_int_eq(hb(&out, rec), 0);
+    ck_assert_int_eq(hbt_hb(&out, rec), 0);
     ck_assert_msg(strstr(out, "mlperf-tiny-sim") && strstr(out, "native"), "%s", out);
     free(out);
 }

@@ -15,20 +15,6 @@
 
 #define VECTORS 10000
 
-static long long sql_int(const char *db, const char *sql)
-{
-    sqlite3 *d = NULL;
-    sqlite3_stmt *st = NULL;
-    long long v = -1;
-    ck_assert_int_eq(sqlite3_open_v2(db, &d, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(d, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(d);
-    return v;
-}
-
 START_TEST(ten_thousand_through_noise)
 {
     const char *dir = hbt_tmpdir("noisy");
@@ -60,13 +46,13 @@ START_TEST(ten_thousand_through_noise)
     fprintf(stderr, "%s", strstr(out, "faults injected:"));
     free(out);
 
-    ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM inferences"), VECTORS);
-    ck_assert_int_eq(sql_int(db, "SELECT count(DISTINCT vector_index) FROM inferences"),
+    ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM inferences"), VECTORS);
+    ck_assert_int_eq(hbt_sql_int(db, "SELECT count(DISTINCT vector_index) FROM inferences"),
                      VECTORS);
-    ck_assert_int_eq(sql_int(db, "SELECT min(vector_index) FROM inferences"), 0);
-    ck_assert_int_eq(sql_int(db, "SELECT max(vector_index) FROM inferences"), VECTORS - 1);
-    ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'"), 1);
-    ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM repeat_timings"), VECTORS);
+    ck_assert_int_eq(hbt_sql_int(db, "SELECT min(vector_index) FROM inferences"), 0);
+    ck_assert_int_eq(hbt_sql_int(db, "SELECT max(vector_index) FROM inferences"), VECTORS - 1);
+    ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'"), 1);
+    ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM repeat_timings"), VECTORS);
 
     size_t len = 0;
     char *requests = (char *)hbt_read_file(log, &len);

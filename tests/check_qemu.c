@@ -49,29 +49,6 @@ static const char *profile_path(void)
     return hbt_path("%s/../share/hilbench/boards/%s.ini", dir, BOARD);
 }
 
-static int hb(char **out, const char *const *args)
-{
-    char *argv[64];
-    int n = 0;
-    argv[n++] = (char *)hbt_hilbench();
-    for (; *args && n < 63; args++)
-        argv[n++] = (char *)*args;
-    argv[n] = NULL;
-    return hbt_run(argv, out);
-}
-
-static json_t *show_json(const char *db, const char *run)
-{
-    char *out = NULL;
-    const char *args[] = {"show", run, "--db", db, "--json", NULL};
-    ck_assert_int_eq(hb(&out, args), 0);
-    json_error_t err;
-    json_t *j = json_loads(out, 0, &err);
-    ck_assert_msg(j != NULL, "show --json is not JSON: %s\n%s", err.text, out);
-    free(out);
-    return j;
-}
-
 /* Board processes must not outlive hilbench: as a sub-reaper, the test
  * inherits any QEMU hilbench left behind. */
 static void become_subreaper(void)
@@ -139,11 +116,11 @@ static json_t *run_sine(const char *db, const char *run_id)
     char *out = NULL;
     const char *args[] = {"run", "--board", BOARD, "--model", model, "--vectors", vecs,
                           "--repeat", "2", "--warmup", "1", "--db", db, "--quiet", NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "hilbench run failed (%d):\n%s", rc, out);
     ck_assert_msg(strstr(out, "outputs identical to the host engine: 32/32"), "%s", out);
     free(out);
-    return show_json(db, run_id);
+    return hbt_show_json(db, run_id);
 }
 
 START_TEST(qemu_sine_int8_deterministic)
@@ -224,13 +201,13 @@ START_TEST(qemu_hello_world_goldens)
     const char *args[] = {"run", "--board", BOARD, "--model",
                           hbt_path("%s/models/hello_world_int8.tflite", shared), "--vectors",
                           vecs, "--repeat", "2", "--db", db, "--quiet", NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "%s", out);
     ck_assert_msg(strstr(out, "outputs identical to the host engine: 4/4"), "%s", out);
     free(out);
     ck_assert_int_eq(running_children(), 0);
 
-    json_t *j = show_json(db, "1");
+    json_t *j = hbt_show_json(db, "1");
     json_t *infs = json_object_get(json_array_get(json_object_get(j, "variants"), 0),
                                    "inferences");
     ck_assert_int_eq(json_array_size(infs), 4);
@@ -265,7 +242,7 @@ START_TEST(qemu_never_answers)
     const char *args[] = {"run", "--board", "qemu-frozen", "--boards", boards, "--model",
                           hbt_path("%s/sine_int8.tflite", hbt_models_dir()), "--random", "1",
                           "--db", db, "--quiet", NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc != 0, "%s", out);
     ck_assert_msg(strstr(out, "qemu-frozen") && strstr(out, "did not answer"), "%s", out);
     free(out);
@@ -288,7 +265,7 @@ START_TEST(qemu_fault_is_reported)
                           hbt_path("%s/sine_int8.tflite", hbt_models_dir()), "--vectors",
                           hbt_path("%s/sine_data", hbt_models_dir()), "--db", db, "--quiet",
                           NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc != 0, "%s", out);
     ck_assert_msg(strstr(out, "UsageFault: divide by zero") && strstr(out, "PC 0x"), "%s", out);
     ck_assert_msg(strstr(out, "in op 1 (FULLY_CONNECTED)"), "%s", out);
@@ -297,7 +274,7 @@ START_TEST(qemu_fault_is_reported)
     free(out);
     ck_assert_int_eq(running_children(), 0);
 
-    json_t *j = show_json(db, "1");
+    json_t *j = hbt_show_json(db, "1");
     json_t *run = json_object_get(j, "run");
     ck_assert_str_eq(json_string_value(json_object_get(run, "status")), "failed");
     ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(run, "error")), "op 1"));

@@ -17,28 +17,6 @@
 
 #include "check_util.h"
 
-static int hb(char **out, const char *const *args)
-{
-    char *argv[64];
-    int n = 0;
-    argv[n++] = (char *)hbt_hilbench();
-    for (; *args && n < 63; args++)
-        argv[n++] = (char *)*args;
-    argv[n] = NULL;
-    return hbt_run(argv, out);
-}
-
-static json_t *show_json(const char *db, const char *run)
-{
-    char *out = NULL;
-    const char *args[] = {"show", run, "--db", db, "--json", NULL};
-    ck_assert_int_eq(hb(&out, args), 0);
-    json_t *j = json_loads(out, 0, NULL);
-    ck_assert_msg(j != NULL, "show --json is not JSON:\n%s", out);
-    free(out);
-    return j;
-}
-
 /* A profile for the test stub with short time-outs: a hang is noticed in
  * about a second. */
 static const char *test_profile(const char *dir)
@@ -116,7 +94,7 @@ static int run_sine(const char *dir, const char *db, const char *const *extra, c
     for (; extra && *extra && n < 30; extra++)
         args[n++] = *extra;
     args[n] = NULL;
-    return hb(out, args);
+    return hbt_hb(out, args);
 }
 
 START_TEST(hang_is_reset_and_resumed)
@@ -141,7 +119,7 @@ START_TEST(hang_is_reset_and_resumed)
     ck_assert_msg(took < 30, "took %.1f s", took);
     ck_assert_int_eq(running_children(), 0);
 
-    json_t *j = show_json(db, "1");
+    json_t *j = hbt_show_json(db, "1");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "run"), "status")),
                      "ok");
     json_t *v = variant_named(j, "float");
@@ -168,7 +146,7 @@ START_TEST(crash_is_reset_and_resumed)
     ck_assert_msg(strstr(out, "board resets: 1"), "%s", out);
     free(out);
 
-    json_t *j = show_json(db, "1");
+    json_t *j = hbt_show_json(db, "1");
     json_t *v = variant_named(j, "float");
     assert_vectors(v, 32);
     ck_assert_int_eq(json_integer_value(json_object_get(v, "resets")), 1);
@@ -191,7 +169,7 @@ START_TEST(variant_that_kills_the_board_fails_alone)
     /* The size of the int8 blob singles it out to the stub. */
     ck_assert_msg(run_sine(dir, probe, variants, &out) == 0, "%s", out);
     free(out);
-    json_t *j = show_json(probe, "1");
+    json_t *j = hbt_show_json(probe, "1");
     long long bytes = json_integer_value(json_object_get(variant_named(j, "int8"),
                                                          "blob_bytes"));
     ck_assert_int_ne(bytes, json_integer_value(json_object_get(variant_named(j, "float"),
@@ -209,7 +187,7 @@ START_TEST(variant_that_kills_the_board_fails_alone)
     ck_assert_msg(strstr(out, "1 of 2 variants failed: int8: variant int8"), "%s", out);
     free(out);
 
-    j = show_json(db, "1");
+    j = hbt_show_json(db, "1");
     json_t *run = json_object_get(j, "run");
     ck_assert_str_eq(json_string_value(json_object_get(run, "status")), "failed");
     json_t *bad = variant_named(j, "int8"), *good = variant_named(j, "float");

@@ -21,17 +21,6 @@
 #include "store/store.h"
 #include "util/hb_file.h"
 
-static int hb(char **out, const char *const *args)
-{
-    char *argv[64];
-    int n = 0;
-    argv[n++] = (char *)hbt_hilbench();
-    for (; *args && n < 63; args++)
-        argv[n++] = (char *)*args;
-    argv[n] = NULL;
-    return hbt_run(argv, out);
-}
-
 static uint32_t crc32(const uint8_t *p, size_t n)
 {
     uint32_t c = 0xffffffffu;
@@ -134,7 +123,7 @@ static const char *run_native(const char *dir, const char *model, const char *co
         args[n++] = *variants;
     }
     args[n] = NULL;
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "hilbench run failed (%d):\n%s", rc, out);
     free(out);
     return db;
@@ -148,7 +137,7 @@ START_TEST(report_sine_int8_native)
              run_native(dir, hbt_path("%s/sine_int8.tflite", hbt_models_dir()), NULL));
     snprintf(outdir, sizeof(outdir), "%s/rep", dir);
     const char *args[] = {"report", "1", "--db", db, "--out", outdir, NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "hilbench report failed (%d):\n%s", rc, out);
     ck_assert_msg(strstr(out, "report.html"), "%s", out);
     free(out);
@@ -161,7 +150,7 @@ START_TEST(report_sine_int8_native)
     ck_assert_msg(strstr(html, "<td>native</td>"), "no board in the provenance");
     json_t *doc = NULL;
     const char *show[] = {"show", "1", "--db", db, "--json", NULL};
-    ck_assert_int_eq(hb(&out, show), 0);
+    ck_assert_int_eq(hbt_hb(&out, show), 0);
     ck_assert_ptr_nonnull(doc = json_loads(out, 0, NULL));
     free(out);
     const char *sha = json_string_value(json_object_get(
@@ -198,7 +187,7 @@ START_TEST(report_sine_sweep_with_budget)
     snprintf(outdir, sizeof(outdir), "%s/rep", dir);
     const char *args[] = {"report", "1", "--db", db, "--out", outdir, "--max-ram-kb", "1000",
                           NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "hilbench report failed (%d):\n%s", rc, out);
     free(out);
     ck_assert_int_eq(assert_report(outdir, &html), REPORT_N_CHARTS);
@@ -208,7 +197,7 @@ START_TEST(report_sine_sweep_with_budget)
     /* Default folder: results/report-<id> under the working directory. */
     ck_assert_int_eq(chdir(dir), 0);
     const char *def[] = {"report", "1", "--db", db, NULL};
-    ck_assert_int_eq(hb(&out, def), 0);
+    ck_assert_int_eq(hbt_hb(&out, def), 0);
     free(out);
     ck_assert_int_eq(assert_report(hbt_path("%s/results/report-1", dir), NULL),
                      REPORT_N_CHARTS);
@@ -276,7 +265,7 @@ START_TEST(report_names_cannot_escape)
      * would leave its file. */
     ck_assert_int_eq(chdir(dir), 0);
     const char *args[] = {"report", "1", "--db", db, "--out", outdir, NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "hilbench report failed (%d):\n%s", rc, out);
     free(out);
     assert_no_pwned(dir);

@@ -36,17 +36,6 @@ static const char *chromium(void)
     return NULL;
 }
 
-static int hb(char **out, const char *const *args)
-{
-    char *argv[64];
-    int n = 0;
-    argv[n++] = (char *)hbt_hilbench();
-    for (; *args && n < 63; args++)
-        argv[n++] = (char *)*args;
-    argv[n] = NULL;
-    return hbt_run(argv, out);
-}
-
 /* The DOM of page after its scripts ran; caller frees. */
 static char *dump_dom(const char *page)
 {
@@ -93,11 +82,11 @@ START_TEST(browser_loads_every_chart)
                          "float", "--variant", "int8", "--vectors",
                          hbt_path("%s/sine_data", hbt_models_dir()), "--repeat", "3", "--db",
                          db, "--quiet", NULL};
-    int rc = hb(&out, run);
+    int rc = hbt_hb(&out, run);
     ck_assert_msg(rc == 0, "hilbench run failed (%d):\n%s", rc, out);
     free(out);
     const char *report[] = {"report", "1", "--db", db, "--out", outdir, NULL};
-    rc = hb(&out, report);
+    rc = hbt_hb(&out, report);
     ck_assert_msg(rc == 0, "hilbench report failed (%d):\n%s", rc, out);
     free(out);
 

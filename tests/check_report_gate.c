@@ -17,17 +17,6 @@
 #include "report/report.h"
 #include "store/store.h"
 
-static int hb(char **out, const char *const *args)
-{
-    char *argv[64];
-    int n = 0;
-    argv[n++] = (char *)hbt_hilbench();
-    for (; *args && n < 63; args++)
-        argv[n++] = (char *)*args;
-    argv[n] = NULL;
-    return hbt_run(argv, out);
-}
-
 typedef struct {
     const char *recipe, *sha;
     double latency_ms;           /* of every vector */
@@ -95,7 +84,7 @@ static json_t *recommend_json(const char *db, const char *const *extra, int want
     for (; extra && *extra; extra++)
         args[n++] = *extra;
     args[n] = NULL;
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == want_rc, "recommend exit %d, want %d:\n%s", rc, want_rc, out);
     /* The JSON is on stdout; an error line may follow it. */
     json_error_t e;
@@ -184,7 +173,7 @@ START_TEST(recommend_nothing_fits)
     /* Text form: each variant with why, and a clear error line. */
     char *out = NULL;
     const char *args[] = {"recommend", "1", "--db", db, "--max-latency-ms", "1", NULL};
-    ck_assert_int_eq(hb(&out, args), 1);
+    ck_assert_int_eq(hbt_hb(&out, args), 1);
     ck_assert_msg(strstr(out, "float: latency 12.3 ms > 1 ms budget"), "%s", out);
     ck_assert_msg(strstr(out, "hilbench: error: recommend: no variant meets the budget "
                               "(latency <= 1 ms)"), "%s", out);
@@ -208,7 +197,7 @@ START_TEST(recommend_ties_and_no_scores)
     /* A quality floor without any score is a usage error. */
     char *out = NULL;
     const char *args[] = {"recommend", "1", "--db", db, "--min-accuracy", "90", NULL};
-    ck_assert_int_eq(hb(&out, args), 2);
+    ck_assert_int_eq(hbt_hb(&out, args), 2);
     ck_assert_msg(strstr(out, "no scores"), "%s", out);
     free(out);
 }
@@ -277,7 +266,7 @@ START_TEST(compare_finds_regressions)
     const char *args[] = {"compare", "1", "1", "--base-db", base, "--db", cur, "--json",
                           "--junit", junit_path, "--accuracy-tolerance", "0.5",
                           "--memory-tolerance", "5", NULL};
-    ck_assert_int_eq(hb(&out, args), 1);
+    ck_assert_int_eq(hbt_hb(&out, args), 1);
     json_error_t e;
     json_t *cmp = json_loadb(out, strlen(out), JSON_DISABLE_EOF_CHECK, &e);
     ck_assert_msg(cmp != NULL, "%s\n%s", e.text, out);
@@ -357,14 +346,14 @@ START_TEST(compare_clean_and_text)
     char *out = NULL;
     gate_dbs(&base, &cur);
     const char *same[] = {"compare", "1", "latest", "--db", base, NULL};
-    ck_assert_int_eq(hb(&out, same), 0);
+    ck_assert_int_eq(hbt_hb(&out, same), 0);
     ck_assert_msg(strstr(out, "no regressions beyond tolerance"), "%s", out);
     free(out);
     /* Generous tolerances let the new run pass but for the removed fp16. */
     const char *loose[] = {"compare", "latest:nucleo-l4r5zi", "1", "--base-db", base, "--db",
                            cur, "--latency-tolerance", "25", "--accuracy-tolerance", "2",
                            "--memory-tolerance", "20", NULL};
-    ck_assert_int_eq(hb(&out, loose), 1);
+    ck_assert_int_eq(hbt_hb(&out, loose), 1);
     ck_assert_msg(strstr(out, "fp16 on nucleo-l4r5zi is missing from the new runs"), "%s", out);
     ck_assert_msg(strstr(out, "model changed (sha256 aaaa -> bbbb)"), "%s", out);
     free(out);
@@ -379,29 +368,29 @@ START_TEST(compare_failed_run_and_usage)
     snprintf(dbp, sizeof(dbp), "%s", db);
     make_run(dbp, "native", "failed", SWEEP, 2);
     const char *args[] = {"compare", "1", "1", "--db", dbp, "--json", NULL};
-    ck_assert_int_eq(hb(&out, args), 1); /* the new run did not finish ok */
+    ck_assert_int_eq(hbt_hb(&out, args), 1); /* the new run did not finish ok */
     ck_assert_msg(strstr(out, "did not finish with status ok"), "%s", out);
     free(out);
 
     const char *bad_tol[] = {"compare", "1", "1", "--db", dbp, "--latency-tolerance", "abc",
                              NULL};
-    ck_assert_int_eq(hb(&out, bad_tol), 2);
+    ck_assert_int_eq(hbt_hb(&out, bad_tol), 2);
     ck_assert_msg(strstr(out, "--latency-tolerance") && strstr(out, "abc"), "%s", out);
     free(out);
     const char *no_run[] = {"compare", "1", "7", "--db", dbp, NULL};
-    ck_assert_int_eq(hb(&out, no_run), 2);
+    ck_assert_int_eq(hbt_hb(&out, no_run), 2);
     ck_assert_msg(strstr(out, "run 7"), "%s", out);
     free(out);
     const char *missing = hbt_path("%s/none.db", dir);
     char mp[4096];
     snprintf(mp, sizeof(mp), "%s", missing);
     const char *no_db[] = {"compare", "1", "1", "--db", dbp, "--base-db", mp, NULL};
-    ck_assert_int_eq(hb(&out, no_db), 2);
+    ck_assert_int_eq(hbt_hb(&out, no_db), 2);
     ck_assert_msg(strstr(out, "none.db"), "%s", out);
     free(out);
     ck_assert_msg(access(mp, F_OK) != 0, "compare created the missing database");
     const char *one_arg[] = {"compare", "1", "--db", dbp, NULL};
-    ck_assert_int_eq(hb(&out, one_arg), 2);
+    ck_assert_int_eq(hbt_hb(&out, one_arg), 2);
     free(out);
 }
 END_TEST
@@ -418,7 +407,7 @@ START_TEST(junit_escapes_names)
     make_run(db, "board<&>", "ok", a, 1);
     make_run(db, "board<&>", "ok", b, 1);
     const char *args[] = {"compare", "1", "2", "--db", db, "--junit", junit, NULL};
-    ck_assert_int_eq(hb(&out, args), 1);
+    ck_assert_int_eq(hbt_hb(&out, args), 1);
     free(out);
     size_t len = 0;
     char err[256];

@@ -90,22 +90,6 @@ static int run_and_kill(const char *db, int lines)
     return run_and_signal(db, lines, SIGKILL);
 }
 
-static long long sql_int(const char *db, const char *sql)
-{
-    sqlite3 *d = NULL;
-    sqlite3_stmt *st = NULL;
-    long long v = -1;
-    ck_assert_int_eq(sqlite3_open_v2(db, &d, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(d, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_type(st, 0) == SQLITE_TEXT
-                ? !strcmp((const char *)sqlite3_column_text(st, 0), "ok")
-                : sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(d);
-    return v;
-}
-
 static json_t *hb_json(const char *const *args)
 {
     char *argv[16], *out = NULL;
@@ -187,7 +171,7 @@ START_TEST(killed_runs_resume_complete)
         int at = 5 + (int)((seed >> 8) % (unsigned)(total - 6));
         run_and_kill(db, at);
         reap_orphans();
-        ck_assert_msg(sql_int(db, "PRAGMA integrity_check") == 1, "kill %d (line %d): "
+        ck_assert_msg(hbt_sql_int(db, "PRAGMA integrity_check") == 1, "kill %d (line %d): "
                       "integrity check failed", k, at);
 
         const char *runs[] = {"runs", "--db", db, "--json", NULL};
@@ -211,17 +195,17 @@ START_TEST(killed_runs_resume_complete)
         free(out);
         resumed++;
 
-        ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'"), 1);
-        ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM variants"), 2);
-        ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM variants WHERE status = 'ok'"), 2);
-        ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM inferences"), 2 * N_VECTORS);
-        ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM (SELECT DISTINCT variant_id,"
+        ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'"), 1);
+        ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM variants"), 2);
+        ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM variants WHERE status = 'ok'"), 2);
+        ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM inferences"), 2 * N_VECTORS);
+        ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM (SELECT DISTINCT variant_id,"
                                      " vector_index FROM inferences)"), 2 * N_VECTORS);
-        ck_assert_int_eq(sql_int(db, "SELECT max(vector_index) FROM inferences"),
+        ck_assert_int_eq(hbt_sql_int(db, "SELECT max(vector_index) FROM inferences"),
                          N_VECTORS - 1);
-        ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM repeat_timings"), 2 * N_VECTORS);
-        ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM memory"), 2);
-        ck_assert_int_eq(sql_int(db, "PRAGMA integrity_check"), 1);
+        ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM repeat_timings"), 2 * N_VECTORS);
+        ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM memory"), 2);
+        ck_assert_int_eq(hbt_sql_int(db, "PRAGMA integrity_check"), 1);
         json_t *got = scores_of(db);
         assert_same_scores(want, got);
         json_decref(got);
@@ -244,8 +228,8 @@ START_TEST(signalled_runs_stop_cleanly)
         run_and_signal(db, 8, sigs[k]);
         /* The board process is reaped here, and none is left to wait for. */
         reap_orphans();
-        ck_assert_int_eq(sql_int(db, "PRAGMA integrity_check"), 1);
-        ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM runs WHERE status = 'interrupted'"),
+        ck_assert_int_eq(hbt_sql_int(db, "PRAGMA integrity_check"), 1);
+        ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM runs WHERE status = 'interrupted'"),
                          1);
         char *argv[] = {(char *)hbt_hilbench(), "run", "--resume", "1", "--db", db, "--quiet",
                         NULL};
@@ -253,7 +237,7 @@ START_TEST(signalled_runs_stop_cleanly)
         int rc = hbt_run(argv, &out);
         ck_assert_msg(rc == 0, "signal %d: resume failed (%d):\n%s", sigs[k], rc, out);
         free(out);
-        ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM inferences"), 2 * N_VECTORS);
+        ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM inferences"), 2 * N_VECTORS);
     }
 }
 END_TEST

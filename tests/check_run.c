@@ -17,30 +17,6 @@
 
 #include "check_util.h"
 
-/* Runs hilbench with args; returns exit status, output in *out. */
-static int hb(char **out, const char *const *args)
-{
-    char *argv[64];
-    int n = 0;
-    argv[n++] = (char *)hbt_hilbench();
-    for (; *args && n < 63; args++)
-        argv[n++] = (char *)*args;
-    argv[n] = NULL;
-    return hbt_run(argv, out);
-}
-
-static json_t *show_json(const char *db, const char *run)
-{
-    char *out = NULL;
-    const char *args[] = {"show", run, "--db", db, "--json", NULL};
-    ck_assert_int_eq(hb(&out, args), 0);
-    json_error_t err;
-    json_t *j = json_loads(out, 0, &err);
-    ck_assert_msg(j != NULL, "show --json is not JSON: %s\n%s", err.text, out);
-    free(out);
-    return j;
-}
-
 /* Board processes must not outlive hilbench. The test process becomes a
  * sub-reaper, so a board process hilbench left behind would be reparented
  * to it: afterwards it must have no child still running. */
@@ -70,13 +46,13 @@ START_TEST(run_sine_int8_native)
     become_subreaper();
     const char *args[] = {"run", "--board", "native", "--model", model, "--vectors", vecs,
                           "--repeat", "3", "--warmup", "1", "--db", db, "--quiet", NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "hilbench run failed (%d):\n%s", rc, out);
     ck_assert_msg(strstr(out, "outputs identical to the host engine: 32/32"), "%s", out);
     free(out);
     ck_assert_int_eq(running_children(), 0);
 
-    json_t *j = show_json(db, "1");
+    json_t *j = hbt_show_json(db, "1");
     json_t *run = json_object_get(j, "run");
     ck_assert_str_eq(json_string_value(json_object_get(run, "status")), "ok");
     ck_assert_str_eq(json_string_value(json_object_get(run, "timing_unit")), "ns");
@@ -113,11 +89,11 @@ START_TEST(run_random_float_native)
     char *out = NULL;
     const char *args[] = {"run", "--board", "native", "--model", model, "--random", "5",
                           "--repeat", "2", "--db", db, "--quiet", NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "hilbench run failed (%d):\n%s", rc, out);
     ck_assert_msg(strstr(out, "outputs identical to the host engine: 5/5"), "%s", out);
     free(out);
-    json_t *j = show_json(db, "1");
+    json_t *j = hbt_show_json(db, "1");
     json_t *v = json_array_get(json_object_get(j, "variants"), 0);
     ck_assert_int_eq(json_array_size(json_object_get(v, "inferences")), 5);
     json_decref(j);
@@ -135,13 +111,13 @@ START_TEST(run_errors)
 
     const char *no_board[] = {"run", "--board", "no-such-board", "--model", model,
                               "--db", db, "--quiet", NULL};
-    ck_assert_int_ne(hb(&out, no_board), 0);
+    ck_assert_int_ne(hbt_hb(&out, no_board), 0);
     ck_assert_msg(strstr(out, "no-such-board"), "%s", out);
     free(out);
 
     const char *no_model[] = {"run", "--board", "native", "--model", "/nonexistent.tflite",
                               "--db", db, "--quiet", NULL};
-    ck_assert_int_ne(hb(&out, no_model), 0);
+    ck_assert_int_ne(hbt_hb(&out, no_model), 0);
     ck_assert_msg(strstr(out, "/nonexistent.tflite"), "%s", out);
     free(out);
 
@@ -152,7 +128,7 @@ START_TEST(run_errors)
     ck_assert_int_eq(hbt_write_file(hbt_path("%s/a.bin", vdir), bad, 3), 0);
     const char *bad_vec[] = {"run", "--board", "native", "--model", model, "--vectors", vdir,
                              "--db", db, "--quiet", NULL};
-    ck_assert_int_ne(hb(&out, bad_vec), 0);
+    ck_assert_int_ne(hbt_hb(&out, bad_vec), 0);
     ck_assert_msg(strstr(out, "a.bin") && strstr(out, "3 bytes"), "%s", out);
     free(out);
 
@@ -161,13 +137,13 @@ START_TEST(run_errors)
     ck_assert_int_eq(hbt_write_file(junk, "not a model at all", 18), 0);
     const char *bad_model[] = {"run", "--board", "native", "--model", junk, "--db", db,
                                "--quiet", NULL};
-    ck_assert_int_ne(hb(&out, bad_model), 0);
+    ck_assert_int_ne(hbt_hb(&out, bad_model), 0);
     ck_assert_msg(strstr(out, "junk.tflite"), "%s", out);
     free(out);
 
     /* None of these started a run. */
     const char *runs[] = {"runs", "--db", db, "--json", NULL};
-    ck_assert_int_eq(hb(&out, runs), 0);
+    ck_assert_int_eq(hbt_hb(&out, runs), 0);
     json_t *j = json_loads(out, 0, NULL);
     ck_assert_ptr_nonnull(j);
     ck_assert_int_eq(json_array_size(j), 0);
@@ -176,7 +152,7 @@ START_TEST(run_errors)
 
     const char *bad_opt[] = {"run", "--repeat", "many", "--board", "native", "--model", model,
                              NULL};
-    ck_assert_int_eq(hb(&out, bad_opt), 2);
+    ck_assert_int_eq(hbt_hb(&out, bad_opt), 2);
     ck_assert_msg(strstr(out, "--repeat") && strstr(out, "many"), "%s", out);
     free(out);
 }
@@ -190,7 +166,7 @@ START_TEST(infer_matches_run)
     const char *outp = hbt_path("%s/out.bin", dir);
     char *out = NULL;
     const char *args[] = {"infer", model, "--input", in, "--output", outp, NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "%s", out);
     free(out);
     size_t len = 0;
@@ -204,7 +180,7 @@ START_TEST(infer_matches_run)
     ck_assert_msg(v > 0.9f && v < 1.1f, "sine(pi/2) = %f", (double)v);
 
     const char *wrong[] = {"infer", model, "--input", model, "--output", outp, NULL};
-    ck_assert_int_ne(hb(&out, wrong), 0);
+    ck_assert_int_ne(hbt_hb(&out, wrong), 0);
     ck_assert_msg(strstr(out, "bytes"), "%s", out);
     free(out);
 }
@@ -252,14 +228,14 @@ START_TEST(run_progress)
     snprintf(db, sizeof(db), "%s/p.db", dir);
     const char *plain[] = {"run", "--board", "native", "--model", model, "--random", "20",
                            "--repeat", "1", "--db", db, NULL};
-    ck_assert_int_eq(hb(&out, plain), 0);
+    ck_assert_int_eq(hbt_hb(&out, plain), 0);
     ck_assert_msg(strstr(out, "variant 1/1 float: vector 1/20"), "%s", out);
     ck_assert_msg(!strstr(out, "\033["), "escape codes without a terminal:\n%s", out);
     free(out);
 
     const char *quiet[] = {"run", "--board", "native", "--model", model, "--random", "3",
                            "--db", db, "--quiet", NULL};
-    ck_assert_int_eq(hb(&out, quiet), 0);
+    ck_assert_int_eq(hbt_hb(&out, quiet), 0);
     ck_assert_msg(!strstr(out, "hilbench: variant"), "%s", out);
     free(out);
 
@@ -279,7 +255,7 @@ START_TEST(boards_lists_native)
 {
     char *out = NULL;
     const char *args[] = {"boards", NULL};
-    ck_assert_int_eq(hb(&out, args), 0);
+    ck_assert_int_eq(hbt_hb(&out, args), 0);
     ck_assert_msg(strstr(out, "native") && strstr(out, "pty"), "%s", out);
     free(out);
 }

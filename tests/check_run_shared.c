@@ -12,17 +12,6 @@
 
 #include "check_util.h"
 
-static int hb(char **out, const char *const *args)
-{
-    char *argv[64];
-    int n = 0;
-    argv[n++] = (char *)hbt_hilbench();
-    for (; *args && n < 63; args++)
-        argv[n++] = (char *)*args;
-    argv[n] = NULL;
-    return hbt_run(argv, out);
-}
-
 static char *hex_of(const uint8_t *b, size_t n)
 {
     char *s = malloc(2 * n + 1);
@@ -52,12 +41,12 @@ START_TEST(run_hello_world_int8_goldens)
     const char *args[] = {"run", "--board", "native", "--model",
                           hbt_path("%s/models/hello_world_int8.tflite", shared), "--vectors",
                           vecs, "--repeat", "3", "--db", db, "--quiet", NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "%s", out);
     free(out);
 
     const char *show[] = {"show", "1", "--db", db, "--json", NULL};
-    ck_assert_int_eq(hb(&out, show), 0);
+    ck_assert_int_eq(hbt_hb(&out, show), 0);
     json_t *j = json_loads(out, 0, NULL);
     free(out);
     ck_assert_ptr_nonnull(j);
@@ -96,7 +85,7 @@ static void infer_case(const char *model, int is_float)
         const char *args[] = {"infer", hbt_path("%s/models/%s.tflite", shared, model),
                               "--input", hbt_path("%s/input_%d.bin", gold, k),
                               "--output", outp, NULL};
-        int rc = hb(&out, args);
+        int rc = hbt_hb(&out, args);
         ck_assert_msg(rc == 0, "%s", out);
         free(out);
         size_t n_got = 0, n_want = 0;

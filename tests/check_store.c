@@ -51,33 +51,9 @@ static store *open_ok(const char *path)
     return s;
 }
 
-/* Runs one statement on a raw connection of its own; returns the first
- * column of the first row, or -1 if there is none (an UPDATE). */
-static long long sql_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    long long v = -1;
-    int rc;
-
-    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL),
-                     SQLITE_OK);
-    sqlite3_busy_timeout(db, 10000);
-    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK,
-                  "%s: %s", sql, sqlite3_errmsg(db));
-    rc = sqlite3_step(st);
-    ck_assert_msg(rc == SQLITE_ROW || rc == SQLITE_DONE, "%s: %s", sql,
-                  sqlite3_errmsg(db));
-    if (rc == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 static long long rows(const char *path, const char *table)
 {
-    return sql_int(path, hbt_path("SELECT count(*) FROM %s", table));
+    return hbt_sql_int(path, hbt_path("SELECT count(*) FROM %s", table));
 }
 
 static int64_t begin_run(store *s, const store_run_info *info)
@@ -316,8 +292,8 @@ START_TEST(test_duplicate_inference)
     ck_assert_int_eq(rows(path, "inferences"), 1);
     ck_assert_int_eq(rows(path, "repeat_timings"), 3);
     ck_assert_int_eq(rows(path, "layer_timings"), 2);
-    ck_assert_int_eq(sql_int(path, "SELECT cycles FROM inferences"), 8);
-    ck_assert_int_eq(sql_int(path, "SELECT sum(cycles) FROM repeat_timings"), 24);
+    ck_assert_int_eq(hbt_sql_int(path, "SELECT cycles FROM inferences"), 8);
+    ck_assert_int_eq(hbt_sql_int(path, "SELECT sum(cycles) FROM repeat_timings"), 24);
     store_close(s);
     free(path);
 }
@@ -367,7 +343,7 @@ START_TEST(test_failed_writes_leave_nothing)
 
     ck_assert_int_eq(store_run_finish(s, 999, "ok", NULL), HB_ERR_NOT_FOUND);
     ck_assert_int_eq(store_run_finish(s, run, "done", NULL), HB_ERR_ARG);
-    ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM runs WHERE "
+    ck_assert_int_eq(hbt_sql_int(path, "SELECT count(*) FROM runs WHERE "
                                "status = 'running' AND finished IS NULL"), 2);
 
     /* The handle is still usable after all those rollbacks. */
@@ -418,20 +394,20 @@ START_TEST(test_newer_version_refused)
     char *path = test_db("store-version");
     store *s = open_ok(path);
 
-    ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    ck_assert_int_eq(hbt_sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     store_close(s);
     char newer[64], ours[32], theirs[32];
     snprintf(newer, sizeof(newer), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION + 1);
     snprintf(theirs, sizeof(theirs), "version %d", STORE_SCHEMA_VERSION + 1);
     snprintf(ours, sizeof(ours), "version %d", STORE_SCHEMA_VERSION);
-    sql_int(path, newer);
+    hbt_sql_int(path, newer);
     s = (store *)&s;
     ck_assert_int_eq(store_open(path, &s), HB_ERR_UNSUPPORTED);
     ck_assert_ptr_null(s);
     ck_assert_ptr_nonnull(strstr(hb_last_error(), path));
     ck_assert_ptr_nonnull(strstr(hb_last_error(), theirs));
     ck_assert_ptr_nonnull(strstr(hb_last_error(), ours));
-    ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION + 1);
+    ck_assert_int_eq(hbt_sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION + 1);
 
     /* Not a database at all. */
     const char *junk = hbt_path("%s.junk", path);
@@ -459,7 +435,7 @@ START_TEST(test_reopen_keeps_data)
     store_close(s);
 
     s = open_ok(path);
-    ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    ck_assert_int_eq(hbt_sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     ck_assert_int_eq(store_run_json(s, run, &after), HB_OK);
     ck_assert(json_equal(before, after));
     ck_assert_str_eq(jstr(jget(after, "run"), "error"), "SIGINT");
@@ -515,9 +491,9 @@ START_TEST(test_run_find)
     ck_assert_int_eq(id, r1);
 
     /* Known uuids for the prefix cases. */
-    sql_int(path, hbt_path("UPDATE runs SET uuid = 'abcd1111-0000-4000-8000-"
+    hbt_sql_int(path, hbt_path("UPDATE runs SET uuid = 'abcd1111-0000-4000-8000-"
                             "000000000000' WHERE id = %lld", (long long)r2));
-    sql_int(path, hbt_path("UPDATE runs SET uuid = 'abcd2222-0000-4000-8000-"
+    hbt_sql_int(path, hbt_path("UPDATE runs SET uuid = 'abcd2222-0000-4000-8000-"
                             "000000000000' WHERE id = %lld", (long long)r3));
     ck_assert_int_eq(store_run_find(s, "abcd1", &id), HB_OK);
     ck_assert_int_eq(id, r2);
@@ -584,8 +560,8 @@ static void check_all_landed(const char *path)
 {
     const long long runs = WRITERS * RUNS_EACH, infs = runs * VECTORS;
     ck_assert_int_eq(rows(path, "runs"), runs);
-    ck_assert_int_eq(sql_int(path, "SELECT count(DISTINCT uuid) FROM runs"), runs);
-    ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM runs WHERE status = 'ok'"),
+    ck_assert_int_eq(hbt_sql_int(path, "SELECT count(DISTINCT uuid) FROM runs"), runs);
+    ck_assert_int_eq(hbt_sql_int(path, "SELECT count(*) FROM runs WHERE status = 'ok'"),
                      runs);
     ck_assert_int_eq(rows(path, "variants"), runs);
     ck_assert_int_eq(rows(path, "layers"), runs * 3);
@@ -699,7 +675,7 @@ START_TEST(test_hostile_strings)
     info.board = "a\xff" "b\xc3";
     int64_t run = begin_run(s, &info);
     json_t *j = NULL;
-    ck_assert_int_eq(sql_int(path, hbt_path("SELECT length(CAST(board AS BLOB))"
+    ck_assert_int_eq(hbt_sql_int(path, hbt_path("SELECT length(CAST(board AS BLOB))"
                                " FROM runs WHERE id = %lld", (long long)run)), 4);
     ck_assert_int_eq(store_run_json(s, run, &j), HB_OK);
     ck_assert_str_eq(jstr(jget(j, "run"), "board"),

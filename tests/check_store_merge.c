@@ -31,24 +31,6 @@ static store *open_ok(const char *path)
     return s;
 }
 
-static long long sql_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    long long v = -1;
-    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 10000);
-    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s", sql);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        v = sqlite3_column_type(st, 0) == SQLITE_TEXT
-                ? !strcmp((const char *)sqlite3_column_text(st, 0), "ok")
-                : sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 /* A run with two variants, n vectors each, memory and scores; finished
  * "ok" unless finish is 0. Returns its id. */
 static int64_t make_run(store *s, const char *board, int n, int finish)
@@ -119,11 +101,11 @@ START_TEST(merge_renumbers_and_dedups)
     ck_assert_int_eq(ms.inferences_added, 10);
     ck_assert_int_eq(store_merge(so, b, &ms), HB_OK);
     ck_assert_int_eq(ms.runs_added, 1);
-    ck_assert_int_eq(sql_int(out, "SELECT count(*) FROM runs"), 3);
-    ck_assert_int_eq(sql_int(out, "SELECT count(*) FROM inferences"), 2 + 10 + 14);
-    ck_assert_int_eq(sql_int(out, "SELECT count(*) FROM repeat_timings"), 2 * (2 + 10 + 14));
-    ck_assert_int_eq(sql_int(out, "PRAGMA integrity_check"), 1);
-    ck_assert_int_eq(sql_int(out, "PRAGMA foreign_key_check"), -1);
+    ck_assert_int_eq(hbt_sql_int(out, "SELECT count(*) FROM runs"), 3);
+    ck_assert_int_eq(hbt_sql_int(out, "SELECT count(*) FROM inferences"), 2 + 10 + 14);
+    ck_assert_int_eq(hbt_sql_int(out, "SELECT count(*) FROM repeat_timings"), 2 * (2 + 10 + 14));
+    ck_assert_int_eq(hbt_sql_int(out, "PRAGMA integrity_check"), 1);
+    ck_assert_int_eq(hbt_sql_int(out, "PRAGMA foreign_key_check"), -1);
 
     /* Same uuids and contents, new ids. */
     json_t *ja = portable(sa, ra), *jb = portable(sb, rb);
@@ -139,7 +121,7 @@ START_TEST(merge_renumbers_and_dedups)
     ck_assert_int_eq(store_merge(so, a, &ms), HB_OK);
     ck_assert_int_eq(ms.runs_added, 0);
     ck_assert_int_eq(ms.runs_skipped, 1);
-    ck_assert_int_eq(sql_int(out, "SELECT count(*) FROM inferences"), 26);
+    ck_assert_int_eq(hbt_sql_int(out, "SELECT count(*) FROM inferences"), 26);
 
     /* Refused: itself, a missing file, a file that is no database; out
      * unchanged by each. */
@@ -151,7 +133,7 @@ START_TEST(merge_renumbers_and_dedups)
     ck_assert_int_eq(hbt_write_file(junk, text, sizeof(text)), 0);
     ck_assert_int_eq(store_merge(so, junk, &ms), HB_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(hb_last_error(), "junk.db"));
-    ck_assert_int_eq(sql_int(out, "SELECT count(*) FROM runs"), 3);
+    ck_assert_int_eq(hbt_sql_int(out, "SELECT count(*) FROM runs"), 3);
 
     json_decref(ja);
     json_decref(jb);
@@ -187,15 +169,15 @@ START_TEST(merge_prefers_the_complete_copy)
     store_merge_stats ms;
     ck_assert_int_eq(store_merge(so, early, &ms), HB_OK);
     ck_assert_int_eq(ms.runs_added, 1);
-    ck_assert_int_eq(sql_int(out, "SELECT status FROM runs"), 0);
+    ck_assert_int_eq(hbt_sql_int(out, "SELECT status FROM runs"), 0);
     ck_assert_int_eq(store_merge(so, a, &ms), HB_OK);
     ck_assert_int_eq(ms.runs_replaced, 1);
-    ck_assert_int_eq(sql_int(out, "SELECT count(*) FROM runs"), 1);
-    ck_assert_int_eq(sql_int(out, "SELECT status FROM runs"), 1);
+    ck_assert_int_eq(hbt_sql_int(out, "SELECT count(*) FROM runs"), 1);
+    ck_assert_int_eq(hbt_sql_int(out, "SELECT status FROM runs"), 1);
     ck_assert_int_eq(store_merge(so, early, &ms), HB_OK);
     ck_assert_int_eq(ms.runs_skipped, 1);
-    ck_assert_int_eq(sql_int(out, "SELECT status FROM runs"), 1);
-    ck_assert_int_eq(sql_int(out, "SELECT count(*) FROM inferences"), 6);
+    ck_assert_int_eq(hbt_sql_int(out, "SELECT status FROM runs"), 1);
+    ck_assert_int_eq(hbt_sql_int(out, "SELECT count(*) FROM inferences"), 6);
     store_close(so);
 }
 END_TEST
@@ -228,11 +210,11 @@ START_TEST(two_boards_one_database_then_merge)
     waitpid(p2, &s2, 0);
     ck_assert(WIFEXITED(s1) && WEXITSTATUS(s1) == 0);
     ck_assert(WIFEXITED(s2) && WEXITSTATUS(s2) == 0);
-    ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'"), 2);
-    ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM inferences"), 600);
-    ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM (SELECT run_id FROM inferences"
+    ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'"), 2);
+    ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM inferences"), 600);
+    ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM (SELECT run_id FROM inferences"
                                  " GROUP BY run_id HAVING count(*) = 300)"), 2);
-    ck_assert_int_eq(sql_int(db, "PRAGMA integrity_check"), 1);
+    ck_assert_int_eq(hbt_sql_int(db, "PRAGMA integrity_check"), 1);
 
     pid_t p3 = start_run(other, "3", model);
     waitpid(p3, &s1, 0);
@@ -244,9 +226,9 @@ START_TEST(two_boards_one_database_then_merge)
     ck_assert_int_eq(hbt_run(argv, &text), 0);
     ck_assert_msg(strstr(text, "0 runs added, 0 replaced, 3 already there"), "%s", text);
     free(text);
-    ck_assert_int_eq(sql_int(out, "SELECT count(*) FROM inferences"), 900);
-    ck_assert_int_eq(sql_int(out, "SELECT count(DISTINCT uuid) FROM runs"), 3);
-    ck_assert_int_eq(sql_int(out, "SELECT max(id) FROM runs"), 3);
+    ck_assert_int_eq(hbt_sql_int(out, "SELECT count(*) FROM inferences"), 900);
+    ck_assert_int_eq(hbt_sql_int(out, "SELECT count(DISTINCT uuid) FROM runs"), 3);
+    ck_assert_int_eq(hbt_sql_int(out, "SELECT max(id) FROM runs"), 3);
 }
 END_TEST
 

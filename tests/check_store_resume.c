@@ -35,20 +35,6 @@ static store *open_ok(const char *path)
     return s;
 }
 
-static long long sql_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    long long v = -1;
-    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 static void add_vector(store *s, int64_t run, int64_t var, int index, uint8_t out)
 {
     uint64_t cyc = 100 + (uint64_t)index, layer = 5;
@@ -184,8 +170,8 @@ START_TEST(progress_finish_and_outputs)
 
     /* Scores go before they are computed again. */
     ck_assert_int_eq(store_scores_clear(s, run, a), HB_OK);
-    ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM scores"), 0);
-    ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM layer_scores"), 0);
+    ck_assert_int_eq(hbt_sql_int(path, "SELECT count(*) FROM scores"), 0);
+    ck_assert_int_eq(hbt_sql_int(path, "SELECT count(*) FROM layer_scores"), 0);
     ck_assert_int_eq(store_scores_add(s, run, a, &sc, 1, &ls, 1), HB_OK);
 
     ck_assert_int_eq(store_variant_finish(s, run, a, "ok", "board reset once", 1), HB_OK);
@@ -236,7 +222,7 @@ START_TEST(migration_from_version_2)
                      SQLITE_OK);
     sqlite3_close(db);
     s = open_ok(path);
-    ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    ck_assert_int_eq(hbt_sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     store_run_state st;
     ck_assert_int_eq(store_run_state_get(s, run, &st), HB_OK);
     ck_assert_str_eq(st.status, "ok");

@@ -27,26 +27,6 @@ static store *open_ok(const char *path)
     return s;
 }
 
-/* One statement on a raw connection; the first column of the first row,
- * or -1. */
-static long long sql_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    long long v = -1;
-    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
-                     SQLITE_OK);
-    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
-                  sqlite3_errmsg(db));
-    int rc = sqlite3_step(st);
-    ck_assert_msg(rc == SQLITE_ROW || rc == SQLITE_DONE, "%s: %s", sql, sqlite3_errmsg(db));
-    if (rc == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 static int64_t new_run(store *s, const char *reference)
 {
     store_run_info ri = {.board = "native", .host = "h", .version = "0.1.0",
@@ -134,11 +114,11 @@ START_TEST(test_scores_refused)
     ck_assert_int_eq(store_scores_add(s, other, v, ok, 1, NULL, 0), HB_ERR_ARG);
     ck_assert_int_eq(store_scores_add(s, run, v, NULL, 1, NULL, 0), HB_ERR_ARG);
     /* Each call was one transaction: none left a row behind. */
-    ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM scores"), 0);
-    ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM layer_scores"), 0);
+    ck_assert_int_eq(hbt_sql_int(path, "SELECT count(*) FROM scores"), 0);
+    ck_assert_int_eq(hbt_sql_int(path, "SELECT count(*) FROM layer_scores"), 0);
     ck_assert_int_eq(store_scores_add(s, run, v, ok, 1, NULL, 0), HB_OK);
     ck_assert_int_eq(store_scores_add(s, run, v, ok, 1, NULL, 0), HB_ERR_ARG); /* again */
-    ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM scores"), 1);
+    ck_assert_int_eq(hbt_sql_int(path, "SELECT count(*) FROM scores"), 1);
     store_close(s);
 }
 END_TEST
@@ -251,10 +231,10 @@ START_TEST(test_migrate_v1)
     ck_assert_msg(sqlite3_exec(db, schema_v1, NULL, NULL, NULL) == SQLITE_OK, "%s",
                   sqlite3_errmsg(db));
     sqlite3_close(db);
-    ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 1);
+    ck_assert_int_eq(hbt_sql_int(path, "PRAGMA user_version"), 1);
 
     store *s = open_ok(path);
-    ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    ck_assert_int_eq(hbt_sql_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     ck_assert_int_eq(STORE_SCHEMA_VERSION, 5);
     /* The old run reads as before, with the new fields empty. */
     ck_assert_int_eq(store_run_json(s, 1, &j), HB_OK);
@@ -290,7 +270,7 @@ START_TEST(test_migrate_v1)
                      "float");
     json_decref(j);
     store_close(s);
-    ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM scores"), 1);
+    ck_assert_int_eq(hbt_sql_int(path, "SELECT count(*) FROM scores"), 1);
 }
 END_TEST
 

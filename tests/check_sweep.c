@@ -17,34 +17,11 @@
 #include "model/graph.h"
 #include "model/tflite.h"
 
-static int hb(char **out, const char *const *args)
-{
-    char *argv[64];
-    int n = 0;
-    argv[n++] = (char *)hbt_hilbench();
-    for (; *args && n < 63; args++)
-        argv[n++] = (char *)*args;
-    argv[n] = NULL;
-    return hbt_run(argv, out);
-}
-
-static json_t *show_json(const char *db, const char *run)
-{
-    char *out = NULL;
-    const char *args[] = {"show", run, "--db", db, "--json", NULL};
-    ck_assert_int_eq(hb(&out, args), 0);
-    json_error_t err;
-    json_t *j = json_loads(out, 0, &err);
-    ck_assert_msg(j != NULL, "show --json is not JSON: %s\n%s", err.text, out);
-    free(out);
-    return j;
-}
-
 static int run_count(const char *db)
 {
     char *out = NULL;
     const char *args[] = {"runs", "--db", db, "--json", NULL};
-    ck_assert_int_eq(hb(&out, args), 0);
+    ck_assert_int_eq(hbt_hb(&out, args), 0);
     json_t *j = json_loads(out, 0, NULL);
     ck_assert_ptr_nonnull(j);
     int n = (int)json_array_size(j);
@@ -74,13 +51,13 @@ START_TEST(sine_suite_float_int8)
     char *out = NULL;
     const char *args[] = {"run", "--suite", suite, "--board", "native", "--repeat", "2",
                           "--db", db, "--quiet", NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "hilbench run failed (%d):\n%s", rc, out);
     ck_assert_msg(strstr(out, "outputs identical to the host engine: 64/64"), "%s", out);
     ck_assert_msg(strstr(out, "scores (fidelity against float)"), "%s", out);
     free(out);
 
-    json_t *j = show_json(db, "1"), *run = json_object_get(j, "run");
+    json_t *j = hbt_show_json(db, "1"), *run = json_object_get(j, "run");
     ck_assert_str_eq(json_string_value(json_object_get(run, "status")), "ok");
     ck_assert_str_eq(json_string_value(json_object_get(run, "reference")), "float");
     ck_assert_str_eq(json_string_value(json_object_get(run, "task")), "regression");
@@ -139,10 +116,10 @@ START_TEST(composed_recipes)
                           "--variant", "int8:per-tensor", "--variant", "prune:0.5,int8",
                           "--reference", "float", "--repeat", "1", "--warmup", "0",
                           "--no-layers", "--db", db, "--quiet", NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "hilbench run failed (%d):\n%s", rc, out);
     free(out);
-    json_t *j = show_json(db, "1");
+    json_t *j = hbt_show_json(db, "1");
     const char *want[] = {"float", "int8:per-tensor", "prune:0.5,int8"};
     ck_assert_int_eq(json_array_size(json_object_get(j, "variants")), 3);
     for (int k = 0; k < 3; k++) {
@@ -186,12 +163,12 @@ START_TEST(xor_features_and_blob)
                           "--variant", "float", "--variant", recipe, "--variant",
                           "features:1,int8", "--calib", data, "--repeat", "1",
                           "--db", db, "--quiet", NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "hilbench run failed (%d):\n%s", rc, out);
     ck_assert_msg(strstr(out, "outputs identical to the host engine: 12/12"), "%s", out);
     free(out);
 
-    json_t *j = show_json(db, "1");
+    json_t *j = hbt_show_json(db, "1");
     json_t *f = variant_of(j, 0), *b = variant_of(j, 1), *k = variant_of(j, 2);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "run"), "task")),
                      "classification");
@@ -269,10 +246,10 @@ START_TEST(anomaly_windows)
     const char *args[] = {"run", "--board", "native", "--model", model, "--dataset", data,
                           "--variant", "float", "--variant", "int8", "--repeat", "1",
                           "--db", db, "--quiet", NULL};
-    int rc = hb(&out, args);
+    int rc = hbt_hb(&out, args);
     ck_assert_msg(rc == 0, "hilbench run failed (%d):\n%s", rc, out);
     free(out);
-    json_t *j = show_json(db, "1");
+    json_t *j = hbt_show_json(db, "1");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "run"), "task")),
                      "anomaly");
     json_t *f = variant_of(j, 0), *q = variant_of(j, 1);
@@ -315,7 +292,7 @@ START_TEST(recipe_errors_before_run)
                               cases[i].model_int8 ? qm : fm, "--dataset", data, "--variant",
                               cases[i].v1, "--variant", cases[i].v2 ? cases[i].v2 : xm,
                               "--db", db, NULL};
-        int rc = hb(&out, args);
+        int rc = hbt_hb(&out, args);
         ck_assert_msg(rc != 0, "case %zu ran:\n%s", i, out);
         ck_assert_msg(strstr(out, cases[i].says), "case %zu: no '%s' in:\n%s", i, cases[i].says,
                       out);
@@ -328,12 +305,12 @@ START_TEST(recipe_errors_before_run)
     char *out = NULL;
     const char *both[] = {"run", "--board", "native", "--model", fm, "--dataset", data,
                           "--vectors", data, "--db", db, NULL};
-    ck_assert_int_eq(hb(&out, both), 2);
+    ck_assert_int_eq(hbt_hb(&out, both), 2);
     ck_assert_msg(strstr(out, "--dataset and --vectors"), "%s", out);
     free(out);
     const char *task[] = {"run", "--board", "native", "--model", fm, "--task", "ranking",
                           "--db", db, NULL};
-    ck_assert_int_eq(hb(&out, task), 2);
+    ck_assert_int_eq(hbt_hb(&out, task), 2);
     ck_assert_msg(strstr(out, "ranking"), "%s", out);
     free(out);
     ck_assert_int_eq(run_count(db), 0);

@@ -4,6 +4,7 @@
 #include "check_util.h"
 
 #include <errno.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,4 +162,47 @@ int hbt_main(Suite *(*suite)(void), const char *name, int needs_shared)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed == 0 ? 0 : 1;
+}
+
+int hbt_hb(char **out, const char *const *args)
+{
+    char *argv[64];
+    int n = 0;
+    argv[n++] = (char *)hbt_hilbench();
+    for (; *args && n < 63; args++)
+        argv[n++] = (char *)*args;
+    argv[n] = NULL;
+    return hbt_run(argv, out);
+}
+
+json_t *hbt_show_json(const char *db, const char *run)
+{
+    char *out = NULL;
+    const char *args[] = {"show", run, "--db", db, "--json", NULL};
+    ck_assert_int_eq(hbt_hb(&out, args), 0);
+    json_t *j = json_loads(out, 0, NULL);
+    ck_assert_msg(j != NULL, "show --json is not JSON:\n%s", out);
+    free(out);
+    return j;
+}
+
+long long hbt_sql_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+                     SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000);
+    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+                  sqlite3_errmsg(db));
+    int rc = sqlite3_step(st);
+    ck_assert_msg(rc == SQLITE_ROW || rc == SQLITE_DONE, "%s: %s", sql, sqlite3_errmsg(db));
+    if (rc == SQLITE_ROW)
+        v = sqlite3_column_type(st, 0) == SQLITE_TEXT
+                ? !strcmp((const char *)sqlite3_column_text(st, 0), "ok")
+                : sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
 }

@@ -12,6 +12,7 @@
 #define CHECK_UTIL_H
 
 #include <check.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,16 @@ int hbt_write_file(const char *path, const void *data, size_t len);
  * (malloc'ed, NUL-terminated; caller frees; may be NULL). Returns the exit
  * status, or -1 if it did not exit normally. */
 int hbt_run(char *const argv[], char **out);
+
+/* Runs hilbench (hbt_hilbench()) with the NULL-terminated args; returns
+ * its exit status, its output (stdout and stderr, malloc'ed) in *out. */
+int hbt_hb(char **out, const char *const *args);
+/* `hilbench show RUN --db DB --json`, parsed; fails the test otherwise. */
+json_t *hbt_show_json(const char *db, const char *run);
+/* The first column of the first row of sql on the database at path (-1 if
+ * no row); a TEXT value counts 1 if it is "ok" (PRAGMA integrity_check),
+ * else 0. Fails the test on an SQL error. */
+long long hbt_sql_int(const char *path, const char *sql);
 
 int hbt_main(Suite *(*suite)(void), const char *name, int needs_shared);
 
