@@ -429,6 +429,26 @@ int nn_op_same_shape(const nn_tensor *a, const nn_tensor *b)
     return 1;
 }
 
+nn_status nn_op_check_unary(const nn_op_view *op, nn_error *err, uint32_t words,
+                            int (*words_ok)(const nn_op_view *op, int dtype))
+{
+    nn_tensor in, out;
+
+    if (op->n_inputs != 1 || op->n_outputs != 1 || nn_op_input_index(op, 0) == NN_ABSENT)
+        return nn_op_fail(op, err, NN_WHY_OP_IO, -1);
+    if (op->n_words < words)
+        return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
+    nn_op_input(op, 0, NULL, &in);
+    nn_op_output(op, 0, NULL, &out);
+    if (in.dtype != out.dtype || (in.dtype != NN_DT_FLOAT32 && in.dtype != NN_DT_INT8))
+        return nn_op_fail(op, err, NN_WHY_OP_DTYPE, nn_op_input_index(op, 0));
+    if (!nn_op_same_shape(&in, &out))
+        return nn_op_fail(op, err, NN_WHY_OP_SHAPE, nn_op_output_index(op, 0));
+    if (words_ok && !words_ok(op, in.dtype))
+        return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
+    return NN_OK;
+}
+
 int nn_op_same_quant(const nn_tensor *a, const nn_tensor *b)
 {
     if (a->quant != b->quant || a->quant == NN_QUANT_CHANNEL)

@@ -119,4 +119,11 @@ int nn_op_same_shape(const nn_tensor *a, const nn_tensor *b);
  * arithmetic need it). */
 int nn_op_same_quant(const nn_tensor *a, const nn_tensor *b);
 
+/* The checks of an elementwise op with one input and one output: both
+ * present, at least `words` parameter words, the same dtype (float32 or
+ * int8) and shape; then words_ok(op, dtype) (may be NULL) for the op's own
+ * parameters. NN_OK or nn_op_fail()'s status. */
+nn_status nn_op_check_unary(const nn_op_view *op, nn_error *err, uint32_t words,
+                            int (*words_ok)(const nn_op_view *op, int dtype));
+
 #endif

@@ -11,26 +11,24 @@
 
 static int scale_ok(float s) { return s > 0.0f && s <= 3.40282347e38f; }
 
+static int words_ok(const nn_op_view *op, int dtype)
+{
+    if (dtype != NN_DT_INT8)
+        return 1;
+    int32_t zp = nn_op_word_i32(op, NN_LOG_SOFTMAX_OUT_ZP);
+    return scale_ok(nn_op_word_f32(op, NN_LOG_SOFTMAX_IN_SCALE)) &&
+           scale_ok(nn_op_word_f32(op, NN_LOG_SOFTMAX_OUT_SCALE)) && zp >= -128 && zp <= 127;
+}
+
 nn_status nn_op_log_softmax_check(const nn_op_view *op, nn_error *err)
 {
-    nn_tensor in, out;
-
-    if (op->n_inputs != 1 || op->n_outputs != 1 || nn_op_input_index(op, 0) == NN_ABSENT)
-        return nn_op_fail(op, err, NN_WHY_OP_IO, -1);
-    if (op->n_words < NN_LOG_SOFTMAX_WORDS)
-        return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
+    nn_status st = nn_op_check_unary(op, err, NN_LOG_SOFTMAX_WORDS, words_ok);
+    nn_tensor in;
+    if (st != NN_OK)
+        return st;
     nn_op_input(op, 0, NULL, &in);
-    nn_op_output(op, 0, NULL, &out);
-    if (in.dtype != out.dtype || (in.dtype != NN_DT_FLOAT32 && in.dtype != NN_DT_INT8))
-        return nn_op_fail(op, err, NN_WHY_OP_DTYPE, nn_op_input_index(op, 0));
-    if (in.rank < 1 || !nn_op_same_shape(&in, &out))
+    if (in.rank < 1)
         return nn_op_fail(op, err, NN_WHY_OP_SHAPE, nn_op_output_index(op, 0));
-    if (in.dtype == NN_DT_INT8) {
-        int32_t zp = nn_op_word_i32(op, NN_LOG_SOFTMAX_OUT_ZP);
-        if (!scale_ok(nn_op_word_f32(op, NN_LOG_SOFTMAX_IN_SCALE)) ||
-            !scale_ok(nn_op_word_f32(op, NN_LOG_SOFTMAX_OUT_SCALE)) || zp < -128 || zp > 127)
-            return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
-    }
     return NN_OK;
 }
 

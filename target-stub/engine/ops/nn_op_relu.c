@@ -13,33 +13,21 @@
 
 static int in_range(int32_t v, int32_t lo, int32_t hi) { return v >= lo && v <= hi; }
 
-static nn_status check(const nn_op_view *op, nn_error *err)
+static int words_ok(const nn_op_view *op, int dtype)
 {
-    nn_tensor in, out;
-
-    if (op->n_inputs != 1 || op->n_outputs != 1 || nn_op_input_index(op, 0) == NN_ABSENT)
-        return nn_op_fail(op, err, NN_WHY_OP_IO, -1);
-    if (op->n_words < NN_RELU_WORDS)
-        return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
-    nn_op_input(op, 0, NULL, &in);
-    nn_op_output(op, 0, NULL, &out);
-    if (in.dtype != out.dtype || (in.dtype != NN_DT_FLOAT32 && in.dtype != NN_DT_INT8))
-        return nn_op_fail(op, err, NN_WHY_OP_DTYPE, nn_op_input_index(op, 0));
-    if (!nn_op_same_shape(&in, &out))
-        return nn_op_fail(op, err, NN_WHY_OP_SHAPE, nn_op_output_index(op, 0));
-    if (in.dtype == NN_DT_FLOAT32) {
-        if (!(nn_op_word_f32(op, NN_RELU_ACT_MIN) <= nn_op_word_f32(op, NN_RELU_ACT_MAX)))
-            return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
-        return NN_OK;
-    }
+    if (dtype == NN_DT_FLOAT32)
+        return nn_op_word_f32(op, NN_RELU_ACT_MIN) <= nn_op_word_f32(op, NN_RELU_ACT_MAX);
     int32_t lo = nn_op_word_i32(op, NN_RELU_ACT_MIN);
     int32_t hi = nn_op_word_i32(op, NN_RELU_ACT_MAX);
-    if (!in_range(lo, -128, 127) || !in_range(hi, lo, 127) ||
-        !in_range(nn_op_word_i32(op, NN_RELU_IN_ZP), -128, 127) ||
-        !in_range(nn_op_word_i32(op, NN_RELU_OUT_ZP), -128, 127) ||
-        !in_range(nn_op_word_i32(op, NN_RELU_SHIFT), -31, 23))
-        return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
-    return NN_OK;
+    return in_range(lo, -128, 127) && in_range(hi, lo, 127) &&
+           in_range(nn_op_word_i32(op, NN_RELU_IN_ZP), -128, 127) &&
+           in_range(nn_op_word_i32(op, NN_RELU_OUT_ZP), -128, 127) &&
+           in_range(nn_op_word_i32(op, NN_RELU_SHIFT), -31, 23);
+}
+
+static nn_status check(const nn_op_view *op, nn_error *err)
+{
+    return nn_op_check_unary(op, err, NN_RELU_WORDS, words_ok);
 }
 
 static void eval(const nn_op_view *op, uint8_t *arena)

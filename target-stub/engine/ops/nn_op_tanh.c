@@ -10,8 +10,10 @@
 #include "../nn_op.h"
 #include "../nn_params.h"
 
-static int words_ok_s8(const nn_op_view *op)
+static int words_ok(const nn_op_view *op, int dtype)
 {
+    if (dtype != NN_DT_INT8)
+        return 1;
     int32_t zp = nn_op_word_i32(op, NN_TANH_IN_ZP);
     int32_t shift = nn_op_word_i32(op, NN_TANH_SHIFT);
     int32_t radius = nn_op_word_i32(op, NN_TANH_RADIUS);
@@ -22,21 +24,7 @@ static int words_ok_s8(const nn_op_view *op)
 
 nn_status nn_op_tanh_check(const nn_op_view *op, nn_error *err)
 {
-    nn_tensor in, out;
-
-    if (op->n_inputs != 1 || op->n_outputs != 1 || nn_op_input_index(op, 0) == NN_ABSENT)
-        return nn_op_fail(op, err, NN_WHY_OP_IO, -1);
-    if (op->n_words < NN_TANH_WORDS)
-        return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
-    nn_op_input(op, 0, NULL, &in);
-    nn_op_output(op, 0, NULL, &out);
-    if (in.dtype != out.dtype || (in.dtype != NN_DT_FLOAT32 && in.dtype != NN_DT_INT8))
-        return nn_op_fail(op, err, NN_WHY_OP_DTYPE, nn_op_input_index(op, 0));
-    if (!nn_op_same_shape(&in, &out))
-        return nn_op_fail(op, err, NN_WHY_OP_SHAPE, nn_op_output_index(op, 0));
-    if (in.dtype == NN_DT_INT8 && !words_ok_s8(op))
-        return nn_op_fail(op, err, NN_WHY_OP_PARAMS, -1);
-    return NN_OK;
+    return nn_op_check_unary(op, err, NN_TANH_WORDS, words_ok);
 }
 
 void nn_op_tanh_eval(const nn_op_view *op, uint8_t *arena)
