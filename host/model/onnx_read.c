@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "onnx_int.h"
+#include "../util/hb_file.h"
 
 #define ONNX_MIN_OPSET 6
 #define ONNX_MAX_OPSET 17
@@ -554,34 +555,17 @@ hb_status onnx_read(const uint8_t *buf, size_t len, const char *name, graph **ou
 
 hb_status onnx_read_file(const char *path, graph **out)
 {
-    FILE *f = NULL;
     uint8_t *buf = NULL;
-    long size;
+    size_t len = 0;
     hb_status st;
 
     if (out)
         *out = NULL;
     if (!path || !out)
         return hb_fail(HB_ERR_ARG, "onnx_read_file: NULL argument");
-    if (!(f = fopen(path, "rb")))
-        return hb_fail(errno == ENOENT ? HB_ERR_NOT_FOUND : HB_ERR_FAIL, "fopen(%s): %s",
-                       path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        st = hb_fail(HB_ERR_FAIL, "seek(%s): %s", path, strerror(errno));
-        goto cleanup;
-    }
-    if (!(buf = malloc(size ? (size_t)size : 1))) {
-        st = hb_fail(HB_ERR_MEM, "%s: out of memory for %ld bytes", path, size);
-        goto cleanup;
-    }
-    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        st = hb_fail(HB_ERR_FAIL, "fread(%s): %s", path,
-                     ferror(f) ? strerror(errno) : "file shrank while reading");
-        goto cleanup;
-    }
-    st = onnx_read(buf, (size_t)size, path, out);
-cleanup:
-    fclose(f);
+    if ((st = hb_read_file(path, &buf, &len)) != HB_OK)
+        return st;
+    st = onnx_read(buf, len, path, out);
     free(buf);
     return st;
 }

@@ -21,6 +21,7 @@
 #include "tflite_fbr.h"
 #include "tflite_fp16.h"
 #include "tflite_schema.h"
+#include "../util/hb_file.h"
 
 /* Copied constants may total at most this many times the file size. */
 #define RD_COPY_FACTOR 8u
@@ -486,34 +487,17 @@ cleanup:
 
 hb_status tflite_read_file(const char *path, graph **out)
 {
-    FILE *f = NULL;
     uint8_t *buf = NULL;
-    long size;
+    size_t len = 0;
     hb_status st;
 
     if (out)
         *out = NULL;
     if (!path || !out)
         return hb_fail(HB_ERR_ARG, "tflite_read_file: NULL argument");
-    if (!(f = fopen(path, "rb")))
-        return hb_fail(errno == ENOENT ? HB_ERR_NOT_FOUND : HB_ERR_FAIL, "fopen(%s): %s",
-                       path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        st = hb_fail(HB_ERR_FAIL, "seek(%s): %s", path, strerror(errno));
-        goto cleanup;
-    }
-    if (!(buf = malloc(size ? (size_t)size : 1))) {
-        st = hb_fail(HB_ERR_MEM, "%s: out of memory for %ld bytes", path, size);
-        goto cleanup;
-    }
-    if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        st = hb_fail(HB_ERR_FAIL, "fread(%s): %s", path,
-                     ferror(f) ? strerror(errno) : "file shrank while reading");
-        goto cleanup;
-    }
-    st = tflite_read(buf, (size_t)size, path, out);
-cleanup:
-    fclose(f);
+    if ((st = hb_read_file(path, &buf, &len)) != HB_OK)
+        return st;
+    st = tflite_read(buf, len, path, out);
     free(buf);
     return st;
 }
