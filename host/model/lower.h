@@ -68,6 +68,9 @@ hb_status lower_add_array(lower_op *lo, int word, const void *data,
                           uint32_t bytes);
 /* Sets the op's tensors from the graph op (all inputs, all outputs). */
 void lower_copy_io(const graph *g, int i, lower_op *lo);
+/* LOGISTIC's and TANH's int8 input words (IN_ZP, MULT, SHIFT, RADIUS):
+ * the input scale as a Q4.27 multiplier, as TFLite does. */
+hb_status lower_q427_words(const graph *g, int i, const graph_tensor *in, lower_op *lo);
 /* Fails with "op I (NAME): <reason>" as HB_ERR_UNSUPPORTED. */
 hb_status lower_refuse(const graph *g, int i, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

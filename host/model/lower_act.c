@@ -206,20 +206,12 @@ hb_status lower_tanh(const graph *g, int i, lower_op *lo)
     const graph_tensor *in = in_t(g, i, 0), *out = out_t(g, i);
     if (out->zero_points[0] != 0 || out->scales[0] != 1.0f / 128)
         return lower_refuse(g, i, "int8 output must have scale 1/128 and zero point 0");
-    /* The input in Q4.27, as LOGISTIC: frexp directly, as TFLite does. */
-    const int in_int_bits = 4;
-    int shift;
-    double q = frexp((double)in->scales[0] * (double)(1 << (31 - in_int_bits)), &shift);
-    int64_t mult = (int64_t)round(q * (double)(1ll << 31));
-    if (shift < 0 || shift > 31 || mult >= (1ll << 31))
-        return lower_refuse(g, i, "input scale %g is out of range", (double)in->scales[0]);
-    double radius = floor(1.0 * ((1 << in_int_bits) - 1) *
-                          (double)(1ll << (31 - in_int_bits)) / (double)(1ll << shift));
-    lo->words[NN_TANH_IN_ZP] = (uint32_t)in->zero_points[0];
-    lo->words[NN_TANH_MULT] = (uint32_t)(int32_t)mult;
-    lo->words[NN_TANH_SHIFT] = (uint32_t)shift;
-    lo->words[NN_TANH_RADIUS] = (uint32_t)(int32_t)radius;
-    return HB_OK;
+    /* The input in Q4.27, words laid out as LOGISTIC's. */
+    _Static_assert((int)NN_TANH_IN_ZP == (int)NN_LOGISTIC_IN_ZP &&
+                   (int)NN_TANH_MULT == (int)NN_LOGISTIC_MULT &&
+                   (int)NN_TANH_SHIFT == (int)NN_LOGISTIC_SHIFT &&
+                   (int)NN_TANH_RADIUS == (int)NN_LOGISTIC_RADIUS, "TANH's words are LOGISTIC's");
+    return lower_q427_words(g, i, in, lo);
 }
 
 hb_status lower_log_softmax(const graph *g, int i, lower_op *lo)

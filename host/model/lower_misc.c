@@ -324,6 +324,26 @@ static hb_status logistic_s16(const graph *g, int i, const graph_tensor *in,
     return lower_add_array(lo, NN_LOGISTIC_LUT, table, sizeof(table));
 }
 
+/* Input into Q4.27. TFLite takes frexp directly (not QuantizeMultiplier);
+ * a float scale times 2^27 has 24 significant bits, so q x 2^31 is an
+ * integer below 2^31 and the rounding never carries into the shift. */
+hb_status lower_q427_words(const graph *g, int i, const graph_tensor *in, lower_op *lo)
+{
+    const int in_int_bits = 4;
+    int shift;
+    double q = frexp((double)in->scales[0] * (double)(1 << (31 - in_int_bits)), &shift);
+    int64_t mult = (int64_t)round(q * (double)(1ll << 31));
+    if (shift < 0 || shift > 31 || mult >= (1ll << 31))
+        return lower_refuse(g, i, "input scale %g is out of range", (double)in->scales[0]);
+    double radius = floor(1.0 * ((1 << in_int_bits) - 1) *
+                          (double)(1ll << (31 - in_int_bits)) / (double)(1ll << shift));
+    lo->words[NN_LOGISTIC_IN_ZP] = (uint32_t)in->zero_points[0];
+    lo->words[NN_LOGISTIC_MULT] = (uint32_t)(int32_t)mult;
+    lo->words[NN_LOGISTIC_SHIFT] = (uint32_t)shift;
+    lo->words[NN_LOGISTIC_RADIUS] = (uint32_t)(int32_t)radius;
+    return HB_OK;
+}
+
 hb_status lower_logistic(const graph *g, int i, lower_op *lo)
 {
     hb_status st;
@@ -344,22 +364,7 @@ hb_status lower_logistic(const graph *g, int i, lower_op *lo)
     if ((st = check_unit_output(g, i, out, 0)) != HB_OK)
         return st;
 
-    /* Input into Q4.27. TFLite takes frexp directly (not QuantizeMultiplier);
-     * a float scale times 2^27 has 24 significant bits, so q x 2^31 is an
-     * integer below 2^31 and the rounding never carries into the shift. */
-    const int in_int_bits = 4;
-    int shift;
-    double q = frexp((double)in->scales[0] * (double)(1 << (31 - in_int_bits)), &shift);
-    int64_t mult = (int64_t)round(q * (double)(1ll << 31));
-    if (shift < 0 || shift > 31 || mult >= (1ll << 31))
-        return lower_refuse(g, i, "input scale %g is out of range", (double)in->scales[0]);
-    double radius = floor(1.0 * ((1 << in_int_bits) - 1) *
-                          (double)(1ll << (31 - in_int_bits)) / (double)(1ll << shift));
-    lo->words[NN_LOGISTIC_IN_ZP] = (uint32_t)in->zero_points[0];
-    lo->words[NN_LOGISTIC_MULT] = (uint32_t)(int32_t)mult;
-    lo->words[NN_LOGISTIC_SHIFT] = (uint32_t)shift;
-    lo->words[NN_LOGISTIC_RADIUS] = (uint32_t)(int32_t)radius;
-    return HB_OK;
+    return lower_q427_words(g, i, in, lo);
 }
 
 /* QUANTIZE / DEQUANTIZE ---------------------------------------------------- */
