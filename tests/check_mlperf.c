@@ -3,8 +3,10 @@
  * mlperf-tiny) and boards that are programs on stdin/stdout ([link] type =
  * stdio), end to end with the simulated firmware (tests/mlperf_sim.c):
  * the exchange over stdio and over a pty, time stamps that wrap, refusals,
- * a slow firmware, one that stops answering, --mlperf-rules, the database
- * and the report beside the stub; and the protocol's parsing.
+ * a slow firmware, one that stops answering, one that echoes the commands,
+ * --mlperf-rules, the database and the report beside the stub; and the
+ * protocol's parsing. Anomaly scores, and recovery and resume in
+ * performance mode: check_mlperf_anomaly.c, check_mlperf_recovery.c.
  */
 #include <jansson.h>
 #include <math.h>
@@ -17,35 +19,6 @@
 #include "board/board.h"
 #include "check_util.h"
 #include "session/mlperf.h"
-
-static const char *sim(void)
-{
-    const char *p = getenv("HB_MLPERF_SIM");
-    ck_assert_msg(p != NULL, "HB_MLPERF_SIM is not set");
-    return p;
-}
-
-/* Writes a profile NAME.ini into dir; returns its path. */
-static const char *profile(const char *dir, const char *name, const char *body)
-{
-    const char *path = hbt_path("%s/%s.ini", dir, name);
-    char text[2048];
-    int n = snprintf(text, sizeof(text), "[board]\nname = %s\n%s", name, body);
-    ck_assert_int_eq(hbt_write_file(path, text, (size_t)n), 0);
-    return path;
-}
-
-/* A stdio MLPerf Tiny profile running the simulator with args. */
-static const char *sim_profile(const char *dir, const char *name, const char *args,
-                               int timeout_ms)
-{
-    char body[1024];
-    snprintf(body, sizeof(body),
-             "timing_unit = us\n[link]\ntype = stdio\nprotocol = mlperf-tiny\n"
-             "command = %s %s\ntimeout_ms = %d\ninvoke_timeout_ms = %d\n",
-             sim(), args, timeout_ms, timeout_ms);
-    return profile(dir, name, body);
-}
 
 static const char *model(const char *name)
 {
@@ -96,9 +69,9 @@ START_TEST(stdio_run_wrapping_clock)
     const char *dir = hbt_tmpdir("mlperf");
     const char *db = hbt_path("%s/r.db", dir);
     /* 250 us per inference on a counter that wraps during the run. */
-    const char *b = sim_profile(dir, "simwrap",
-                                "--us-per-inference 250 --clock-start 4294966000 "
-                                "--model-id sine01", 2000);
+    const char *b = hbt_mlperf_profile(dir, "simwrap",
+                                       "--us-per-inference 250 --clock-start 4294966000 "
+                                       "--model-id sine01", 2000);
     char *out = NULL;
     become_subreaper();
     int rc = run_on(b, model("sine_float.tflite"), 0, db, "--quiet", &out);
@@ -141,8 +114,8 @@ START_TEST(pty_run_int8)
     snprintf(body, sizeof(body),
              "timing_unit = us\n[launch]\ncommand = %s --model %s --us-per-inference 100 {tty}\n"
              "[link]\ntype = pty\nprotocol = mlperf-tiny\n",
-             sim(), model("sine_int8.tflite"));
-    const char *b = profile(dir, "simpty", body);
+             hbt_mlperf_sim(), model("sine_int8.tflite"));
+    const char *b = hbt_profile(dir, "simpty", body);
     char *out = NULL;
     become_subreaper();
     int rc = run_on(b, model("sine_int8.tflite"), 0, db, "--quiet", &out);
@@ -165,7 +138,7 @@ START_TEST(refusal_fails_variant)
 {
     const char *dir = hbt_tmpdir("mlperf");
     const char *db = hbt_path("%s/r.db", dir);
-    const char *b = sim_profile(dir, "simerr", "--error-on infer", 2000);
+    const char *b = hbt_mlperf_profile(dir, "simerr", "--error-on infer", 2000);
     char *out = NULL;
     become_subreaper();
     int rc = run_on(b, model("sine_float.tflite"), 1, db, "--quiet", &out);
@@ -191,7 +164,7 @@ START_TEST(silent_firmware_times_out)
     const char *dir = hbt_tmpdir("mlperf");
     const char *db = hbt_path("%s/r.db", dir);
     /* Answers name and profile, then nothing, after every restart. */
-    const char *b = sim_profile(dir, "simhang", "--hang-after 2", 200);
+    const char *b = hbt_mlperf_profile(dir, "simhang", "--hang-after 2", 200);
     char *out = NULL;
     become_subreaper();
     int rc = run_on(b, model("sine_float.tflite"), 1, db, "--quiet", &out);
@@ -215,7 +188,8 @@ START_TEST(slow_firmware_within_timeout)
     const char *dir = hbt_tmpdir("mlperf");
     const char *db = hbt_path("%s/r.db", dir);
     /* Every answer 150 ms late, within a 1 s time-out. */
-    const char *b = sim_profile(dir, "simslow", "--slow-ms 150 --us-per-inference 40", 1000);
+    const char *b = hbt_mlperf_profile(dir, "simslow", "--slow-ms 150 --us-per-inference 40",
+                                       1000);
     char *out = NULL;
     int rc = run_on(b, model("sine_float.tflite"), 1, db, "--quiet", &out);
     ck_assert_msg(rc == 0, "run failed (%d):\n%s", rc, out);
@@ -234,7 +208,7 @@ START_TEST(mlperf_rules_modes)
     const char *dir = hbt_tmpdir("mlperf");
     const char *db = hbt_path("%s/r.db", dir);
     /* Virtual clock: the 10 s of the rules pass in no time, exactly. */
-    const char *b = sim_profile(dir, "simrules", "--us-per-inference 250", 2000);
+    const char *b = hbt_mlperf_profile(dir, "simrules", "--us-per-inference 250", 2000);
     char *out = NULL;
     unsetenv("HILBENCH_MLPERF_MIN_SECONDS");
     int rc = run_on(b, model("sine_float.tflite"), 0, db, "--mlperf-rules", &out);
@@ -262,7 +236,7 @@ START_TEST(mlperf_rules_modes)
     json_decref(j);
 
     /* The real clock, with the minimum shortened as tests may. */
-    const char *real = sim_profile(dir, "simreal", "", 2000);
+    const char *real = hbt_mlperf_profile(dir, "simreal", "", 2000);
     setenv("HILBENCH_MLPERF_MIN_SECONDS", "0.05", 1);
     rc = run_on(real, model("sine_float.tflite"), 1, db, "--mlperf-rules", &out);
     ck_assert_msg(rc == 0, "run failed (%d):\n%s", rc, out);
@@ -328,13 +302,42 @@ START_TEST(side_by_side_report)
 }
 END_TEST
 
+/* Firmwares that echo what they are typed: the command on a line of its
+ * own, or glued to the first line of the answer. */
+static const char *const echo_modes[] = {"line", "raw"};
+
+START_TEST(echoing_firmware)
+{
+    const char *dir = hbt_tmpdir("mlperf");
+    const char *db = hbt_path("%s/r.db", dir);
+    char args[64];
+    snprintf(args, sizeof(args), "--echo %s --us-per-inference 120", echo_modes[_i]);
+    const char *b = hbt_mlperf_profile(dir, "simecho", args, 2000);
+    char *out = NULL;
+    become_subreaper();
+    setenv("HILBENCH_MLPERF_MIN_SECONDS", "0.05", 1);
+    int rc = run_on(b, model("sine_float.tflite"), 0, db, "--mlperf-rules", &out);
+    ck_assert_msg(rc == 0, "run failed (%d):\n%s", rc, out);
+    ck_assert_msg(strstr(out, "printed precision of the host engine: 32/32 vectors") &&
+                      strstr(out, "MLPerf Tiny firmware \"hilbench-sim\", model \"sim01\"") &&
+                      !strstr(out, "board resets"), "%s", out);
+    free(out);
+    ck_assert_int_eq(running_children(), 0);
+    json_t *j = hbt_show_json(db, "1"), *v = variant0(j);
+    ck_assert_int_eq(json_array_size(json_object_get(v, "inferences")), 32);
+    ck_assert_int_eq(json_integer_value(json_object_get(
+                         json_array_get(json_object_get(v, "inferences"), 5), "cycles")), 120);
+    json_decref(j);
+}
+END_TEST
+
 START_TEST(native_stub_over_stdio)
 {
     const char *dir = hbt_tmpdir("mlperf");
     const char *db = hbt_path("%s/r.db", dir);
-    const char *b = profile(dir, "nstdio",
-                            "timing_unit = ns\n[firmware]\nimage = hilbench-stub-native\n"
-                            "[link]\ntype = stdio\ncommand = {image} -\n");
+    const char *b = hbt_profile(dir, "nstdio",
+                                "timing_unit = ns\n[firmware]\nimage = hilbench-stub-native\n"
+                                "[link]\ntype = stdio\ncommand = {image} -\n");
     char *out = NULL;
     become_subreaper();
     int rc = run_on(b, model("sine_int8.tflite"), 0, db, "--quiet", &out);
@@ -364,7 +367,7 @@ START_TEST(profile_checks)
 {
     const char *dir = hbt_tmpdir("mlperf");
     board_profile *b = NULL;
-    const char *path = profile(dir, "bad", bad_profiles[_i].body);
+    const char *path = hbt_profile(dir, "bad", bad_profiles[_i].body);
     ck_assert_int_eq(board_load(path, NULL, &b), HB_ERR_FORMAT);
     ck_assert(b == NULL);
     ck_assert_msg(strstr(hb_last_error(), bad_profiles[_i].message), "%s", hb_last_error());
@@ -432,6 +435,8 @@ static Suite *mlperf_suite(void)
     tcase_add_test(tc, mlperf_rules_modes);
     tcase_add_test(tc, side_by_side_report);
     tcase_add_test(tc, native_stub_over_stdio);
+    tcase_add_loop_test(tc, echoing_firmware, 0,
+                        (int)(sizeof(echo_modes) / sizeof(echo_modes[0])));
     suite_add_tcase(s, tc);
     return s;
 }

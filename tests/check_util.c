@@ -4,6 +4,8 @@
 #include "check_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -173,6 +175,84 @@ int hbt_hb(char **out, const char *const *args)
         argv[n++] = (char *)*args;
     argv[n] = NULL;
     return hbt_run(argv, out);
+}
+
+const char *hbt_profile(const char *dir, const char *name, const char *body)
+{
+    const char *path = hbt_path("%s/%s.ini", dir, name);
+    char text[2048];
+    int n = snprintf(text, sizeof(text), "[board]\nname = %s\n%s", name, body);
+    ck_assert(n > 0 && (size_t)n < sizeof(text));
+    ck_assert_int_eq(hbt_write_file(path, text, (size_t)n), 0);
+    return path;
+}
+
+const char *hbt_mlperf_sim(void)
+{
+    const char *p = getenv("HB_MLPERF_SIM");
+    ck_assert_msg(p != NULL, "HB_MLPERF_SIM is not set");
+    return p;
+}
+
+const char *hbt_mlperf_profile(const char *dir, const char *name, const char *args,
+                               int timeout_ms)
+{
+    char body[1024];
+    snprintf(body, sizeof(body),
+             "timing_unit = us\n[link]\ntype = stdio\nprotocol = mlperf-tiny\n"
+             "command = %s %s\ntimeout_ms = %d\ninvoke_timeout_ms = %d\n",
+             hbt_mlperf_sim(), args, timeout_ms, timeout_ms);
+    return hbt_profile(dir, name, body);
+}
+
+int hbt_hb_kill_at(const char *const *args, int lines, char **text)
+{
+    char *argv[64];
+    int fds[2], n = 0, seen = 0, killed = 0, status = 0;
+    size_t len = text && *text ? strlen(*text) : 0;
+    argv[n++] = (char *)hbt_hilbench();
+    for (; *args && n < 63; args++)
+        argv[n++] = (char *)*args;
+    argv[n] = NULL;
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(fds[1], 2);
+        dup2(null, 1);
+        close(fds[0]);
+        close(fds[1]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    FILE *f = fdopen(fds[0], "r");
+    char line[2048];
+    while (fgets(line, sizeof(line), f)) {
+        seen++;
+        if (text) {
+            size_t add = strlen(line);
+            *text = realloc(*text, len + add + 1);
+            memcpy(*text + len, line, add + 1);
+            len += add;
+        }
+        if (lines && seen == lines) {
+            kill(pid, SIGKILL);
+            killed = 1;
+            break;
+        }
+    }
+    fclose(f);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (killed)
+        ck_assert_msg((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ||
+                      WIFEXITED(status), "unexpected status %d", status);
+    else
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run failed: %d",
+                      status);
+    return seen;
 }
 
 json_t *hbt_show_json(const char *db, const char *run)

@@ -46,6 +46,23 @@ json_t *hbt_show_json(const char *db, const char *run);
  * else 0. Fails the test on an SQL error. */
 long long hbt_sql_int(const char *path, const char *sql);
 
+/* A board profile NAME.ini in dir: "[board]", "name = NAME", then body.
+ * Returns its path (hbt_path storage). */
+const char *hbt_profile(const char *dir, const char *name, const char *body);
+/* The simulated MLPerf Tiny firmware (HB_MLPERF_SIM; fails the test
+ * without it), and a profile NAME.ini in dir that runs it with args over
+ * stdio, allowing timeout_ms for every answer and inference. */
+const char *hbt_mlperf_sim(void);
+const char *hbt_mlperf_profile(const char *dir, const char *name, const char *args,
+                               int timeout_ms);
+/* Runs hilbench with args, its stderr on a pipe and stdout on /dev/null,
+ * and sends it SIGKILL once `lines` lines came on its stderr (0: never).
+ * The lines read are appended to *text (malloc'ed; text may be NULL).
+ * Returns how many lines it read. Fails the test unless hilbench died of
+ * the kill or exited (with status 0, when it was not killed). Board
+ * processes it leaves are the caller's to reap. */
+int hbt_hb_kill_at(const char *const *args, int lines, char **text);
+
 int hbt_main(Suite *(*suite)(void), const char *name, int needs_shared);
 
 #define HBT_MAIN(fn) \

@@ -6,11 +6,15 @@
  * (name, profile, db load / db HEX, infer N W, results, timestamp), running
  * a model with the project's host engine, over its standard input and
  * output or over a terminal named on the command line. Switches make it a
- * difficult board: refusals, a slow one, one that stops answering.
+ * difficult board: refusals, a slow one, one that stops answering, one that
+ * echoes what it is typed; and an anomaly-detection firmware that prints
+ * its score instead of the model's outputs.
  *
  *   hilbench-mlperf-sim [--model M.tflite] [--name N] [--model-id ID]
  *                       [--digits D] [--us-per-inference U] [--clock-start T]
- *                       [--slow-ms MS] [--error-on WORD] [--hang-after K] [TTY]
+ *                       [--slow-ms MS] [--error-on WORD] [--hang-after K]
+ *                       [--hang-once FILE] [--echo raw|line] [--anomaly-score]
+ *                       [TTY]
  *
  * --model: default ../../models/sine_float.tflite next to the program (the
  *   build tree's models). --us-per-inference: a virtual clock that advances
@@ -18,7 +22,14 @@
  * --clock-start: the 32-bit microsecond counter's first value (to make it
  *   wrap). --slow-ms: waits before answering each command. --error-on:
  *   answers commands starting with WORD with e-[...]. --hang-after: reads
- *   but never answers once K commands were answered.
+ *   but never answers once K commands were answered; with --hang-once,
+ *   only if FILE does not exist yet (it is created then), so that the
+ *   firmware a reset starts again answers everything. --echo: every
+ *   character received is sent back as it comes, and with "line" a newline
+ *   after each '%' ("raw": the reply follows on the same line).
+ *   --anomaly-score: the results line holds one value, as the MLPerf Tiny
+ *   anomaly-detection firmware prints it: the mean squared difference
+ *   between the float input and the dequantised output.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,8 +50,8 @@
 #define DB_MAX (1u << 20)
 
 typedef struct {
-    const char *model, *name, *model_id, *error_on;
-    int digits, slow_ms;
+    const char *model, *name, *model_id, *error_on, *hang_once, *echo;
+    int digits, slow_ms, anomaly;
     long us_per_inference, hang_after;
     uint32_t clock;       /* the virtual counter */
     uint32_t clock_start;
@@ -75,6 +86,20 @@ static void say(sim *s, const char *fmt, ...)
             exit(0); /* the host went away */
         p += w;
         n -= (int)w;
+    }
+}
+
+/* Characters sent back as they came. */
+static void echo(sim *s, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(s->out_fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            exit(0);
+        p += w;
+        n -= (size_t)w;
     }
 }
 
@@ -138,10 +163,82 @@ static int load_inputs(sim *s)
     return 1;
 }
 
+/* The input as floats: the db's float32 values, or the input tensors'
+ * native values dequantised. 0 if the count is not n. */
+static int input_floats(sim *s, float *x, size_t n)
+{
+    const nn_model *m = hostrun_model(s->run);
+    size_t native = 0, count = 0;
+    for (int k = 0; k < nn_model_input_count(m); k++) {
+        nn_tensor t;
+        hostrun_input(s->run, k, &t);
+        native += t.bytes;
+        count += t.count;
+    }
+    if (count != n)
+        return 0;
+    if (s->db_pos != native) {
+        memcpy(x, s->db, n * sizeof(float));
+        return 1;
+    }
+    const uint8_t *p = s->db;
+    for (int k = 0; k < nn_model_input_count(m); k++) {
+        nn_tensor t;
+        hostrun_input(s->run, k, &t);
+        for (uint32_t i = 0; i < t.count; i++, x++) {
+            if (t.dtype == NN_DT_FLOAT32) {
+                memcpy(x, p, 4);
+                p += 4;
+            } else {
+                int q = t.dtype == NN_DT_INT8 ? (int8_t)*p : *p;
+                *x = t.quant == NN_QUANT_TENSOR ? t.scale * (float)(q - t.zero_point)
+                                                : (float)q;
+                p++;
+            }
+        }
+    }
+    return 1;
+}
+
+/* What the anomaly-detection firmware prints: the reconstruction error. */
+static void anomaly_score(sim *s)
+{
+    const nn_model *m = hostrun_model(s->run);
+    size_t n = 0;
+    for (int k = 0; k < nn_model_output_count(m); k++) {
+        nn_tensor t;
+        hostrun_output(s->run, k, &t);
+        n += t.count;
+    }
+    float *out = malloc((n + 1) * sizeof(float)), *in = malloc((n + 1) * sizeof(float));
+    float *o = out;
+    for (int k = 0; out && in && k < nn_model_output_count(m); k++) {
+        nn_tensor t;
+        hostrun_output(s->run, k, &t);
+        hostrun_output_f32(s->run, k, o, t.count);
+        o += t.count;
+    }
+    if (!out || !in || !input_floats(s, in, n)) {
+        say(s, "e-[Input and output differ in size]");
+    } else {
+        /* In float, summed in order, as a firmware does. */
+        float sum = 0.0f;
+        for (size_t i = 0; i < n; i++)
+            sum += (out[i] - in[i]) * (out[i] - in[i]);
+        say(s, "m-results-[%.*f]", s->digits, (double)(sum / (float)n));
+    }
+    free(out);
+    free(in);
+}
+
 static void results(sim *s)
 {
     const nn_model *m = hostrun_model(s->run);
     static char line[65536];
+    if (s->anomaly) {
+        anomaly_score(s);
+        return;
+    }
     size_t used = (size_t)snprintf(line, sizeof(line), "m-results-[");
     int first = 1;
     for (int k = 0; k < nn_model_output_count(m); k++) {
@@ -231,8 +328,17 @@ static void db(sim *s, char *args)
 
 static void command(sim *s, char *cmd)
 {
-    if (s->hang_after >= 0 && s->answered >= s->hang_after)
-        return; /* stopped answering: the host must time out */
+    if (s->hang_after >= 0 && s->answered >= s->hang_after) {
+        if (!s->hang_once)
+            return; /* stopped answering: the host must time out */
+        int fd = open(s->hang_once, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        if (fd >= 0) {
+            close(fd);
+            s->hang_once = NULL; /* hangs from now on, this time only */
+            return;
+        }
+        s->hang_after = -1; /* hung once before: answers everything */
+    }
     if (s->slow_ms > 0) {
         struct timespec d = {s->slow_ms / 1000, (long)(s->slow_ms % 1000) * 1000000L};
         nanosleep(&d, NULL);
@@ -318,6 +424,12 @@ int main(int argc, char **argv)
             s.clock_start = (uint32_t)strtoul(v ? argv[++i] : "0", NULL, 10);
         else if (!strcmp(o, "--hang-after"))
             s.hang_after = number(o, argv[++i]);
+        else if (!strcmp(o, "--hang-once") && v)
+            s.hang_once = argv[++i];
+        else if (!strcmp(o, "--echo") && v && (!strcmp(v, "raw") || !strcmp(v, "line")))
+            s.echo = argv[++i];
+        else if (!strcmp(o, "--anomaly-score"))
+            s.anomaly = 1;
         else if (o[0] != '-' && !tty)
             tty = o;
         else {
@@ -364,8 +476,15 @@ int main(int argc, char **argv)
             continue;
         if (n <= 0)
             break;
+        ssize_t echoed = 0;
         for (ssize_t i = 0; i < n; i++) {
             if (buf[i] == '%') {
+                if (s.echo) {
+                    echo(&s, buf + echoed, (size_t)(i + 1 - echoed));
+                    echoed = i + 1;
+                    if (!strcmp(s.echo, "line"))
+                        echo(&s, "\r\n", 2);
+                }
                 cmd[pos] = '\0';
                 command(&s, cmd);
                 pos = 0;
@@ -373,6 +492,8 @@ int main(int argc, char **argv)
                 cmd[pos++] = buf[i]; /* a longer command is cut, as the API's is */
             }
         }
+        if (s.echo && echoed < n)
+            echo(&s, buf + echoed, (size_t)(n - echoed));
     }
     hostrun_free(s.run);
     free(s.db);

@@ -182,8 +182,10 @@ static hb_status print_summary(const char *db_path, const session_result *res)
         (st = store_run_json(db, res->run_id, &run)) == HB_OK) {
         cli_print_run(stdout, run);
         if (res->mlperf)
-            printf("outputs within the firmware's printed precision of the host engine: "
-                   "%d/%d vectors\n", res->host_close, res->vectors);
+            printf("%s within the firmware's printed precision of the host engine%s: "
+                   "%d/%d vectors%s\n", res->mlperf_score ? "anomaly scores" : "outputs",
+                   res->mlperf_score ? "'s" : "", res->host_close, res->host_checked,
+                   res->replayed ? " run now" : "");
         else
             printf("outputs identical to the host engine: %d/%d vectors\n",
                    res->vectors - res->host_mismatches, res->vectors);

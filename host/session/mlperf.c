@@ -8,6 +8,12 @@
  * not know are ignored; a line starting with "e-" marks the reply as a
  * refusal. Lines are collected in one growing buffer; bytes that arrive
  * after "m-ready" are kept for the next command.
+ *
+ * Some firmwares echo the characters they are typed, so a reply may start
+ * with the command itself, on a line of its own or glued to the first line
+ * of the answer ("name%m-name-dut-[x]"). No reply line starts with a
+ * command's text (they start "m-" or "e-"), so a copy of it at the start
+ * of a line is taken for the echo and cut off, once per command.
  */
 #include "mlperf.h"
 
@@ -117,6 +123,7 @@ static long fill(mlperf_conn *m, int timeout_ms)
 static hb_status command(mlperf_conn *m, const char *cmd, int timeout_ms, reply *r)
 {
     char wire[MLPERF_CMD_MAX + 1];
+    int echo = 1;
     hb_status st;
 
     m->refused = 0;
@@ -140,6 +147,14 @@ static hb_status command(mlperf_conn *m, const char *cmd, int timeout_ms, reply 
                 return hb_context((hb_status)n, "board %s: waiting for the answer to '%s'",
                                   m->board, cmd);
             continue;
+        }
+        if (echo && !strncmp(line, cmd, strlen(cmd))) {
+            /* A firmware that echoes what it is typed: the copy of the
+             * command, with or without its '%', and whatever the reply put
+             * on the same line after it. Once per command. */
+            line += strlen(cmd);
+            line += *line == '%';
+            echo = 0;
         }
         if (!strcmp(line, "m-ready") && (!r->wait_for || r->seen)) {
             drop(m, used);

@@ -78,48 +78,124 @@ static hb_status variant_failed(session *s, session_variant *v, int resets, cons
     return session_reset_board(s, v);
 }
 
-/* One vector on the board, with resets while the board is in trouble.
+/* What the board does for one vector, or one input of MLPerf performance
+ * mode: a step that may be tried again after a reset. */
+typedef hb_status (*board_step)(session *s, const session_variant *v, void *ctx);
+
+/* Where a variant stands with its board: loaded: the model is on it;
+ * resets: in this variant; note: the last reset, for the variant's row. */
+typedef struct {
+    int loaded, resets;
+    char note[1400];
+} board_state;
+
+/* One step on the board, with resets while the board is in trouble.
  * *gave_up is set when the variant failed (already recorded). */
-static hb_status vector_on_board(session *s, session_variant *v, const char *name,
-                                 store_inference *inf, uint32_t *stack_max, int *loaded,
-                                 int *resets, char *note, size_t note_cap, int *gave_up)
+static hb_status on_board(session *s, session_variant *v, const char *name, board_step step,
+                          void *ctx, board_state *b, int *gave_up)
 {
     char why[1024], full[1300];
     hb_status st;
 
     for (int fails = 0;;) {
-        st = *loaded ? HB_OK : load_model(s, v);
+        st = b->loaded ? HB_OK : load_model(s, v);
         if (st == HB_OK) {
-            *loaded = 1;
-            st = session_run_vector(s, v, s->in, inf, stack_max);
+            b->loaded = 1;
+            st = step(s, v, ctx);
         }
         if (st == HB_OK || st == HB_ERR_INTERRUPTED)
             return st;
         int trouble = session_board_trouble(s, st);
         if (!trouble && st != HB_ERR_BOARD)
             return st; /* not the board's doing: the run stops */
-        session_board_failure(s, st, v, *loaded ? name : NULL);
+        session_board_failure(s, st, v, b->loaded ? name : NULL);
         snprintf(why, sizeof(why), "%s", hb_last_error());
         fails += trouble;
-        if (!trouble || fails >= SESSION_VECTOR_TRIES || *resets >= SESSION_MAX_RESETS) {
+        if (!trouble || fails >= SESSION_VECTOR_TRIES || b->resets >= SESSION_MAX_RESETS) {
             if (trouble)
                 snprintf(full, sizeof(full), "%s (%d failure%s in a row, %d board reset%s in "
-                         "this variant)", why, fails, fails == 1 ? "" : "s", *resets,
-                         *resets == 1 ? "" : "s");
+                         "this variant)", why, fails, fails == 1 ? "" : "s", b->resets,
+                         b->resets == 1 ? "" : "s");
             else
                 snprintf(full, sizeof(full), "%s", why);
             *gave_up = 1;
-            return variant_failed(s, v, *resets, full, trouble);
+            return variant_failed(s, v, b->resets, full, trouble);
         }
         say(s->o, "%s; resetting the board (try %d of %d)", why, fails + 1,
             SESSION_VECTOR_TRIES);
         if ((st = session_reset_board(s, v)) != HB_OK)
             return st;
-        (*resets)++;
-        *loaded = 0;
-        snprintf(note, note_cap, "board reset %d time%s, the last after: %s", *resets,
-                 *resets == 1 ? "" : "s", why);
+        b->resets++;
+        b->loaded = 0;
+        snprintf(b->note, sizeof(b->note), "board reset %d time%s, the last after: %s",
+                 b->resets, b->resets == 1 ? "" : "s", why);
     }
+}
+
+typedef struct {
+    store_inference *inf;
+    uint32_t *stack_max;
+} vector_step_ctx;
+
+static hb_status vector_step(session *s, const session_variant *v, void *ctx)
+{
+    vector_step_ctx *c = ctx;
+    return session_run_vector(s, v, s->in, c->inf, c->stack_max);
+}
+
+typedef struct {
+    int input;
+    double *ips;
+} perf_step_ctx;
+
+static hb_status perf_step(session *s, const session_variant *v, void *ctx)
+{
+    perf_step_ctx *c = ctx;
+    return session_mlperf_perf_input(s, v, c->input, c->ips);
+}
+
+/* MLPerf performance mode (--mlperf-rules), unless a resumed run recorded
+ * its result before; an input the board fails on is tried again after a
+ * reset, as a vector is. */
+static hb_status performance(session *s, session_variant *v, board_state *b, int *gave_up)
+{
+    double ips[SESSION_MLPERF_PERF_INPUTS];
+    int n = session_mlperf_perf_inputs(s);
+    hb_status st;
+
+    if (s->sc.throughput_stored) {
+        say(s->o, "performance mode: recorded before, median throughput %.3f inferences/s",
+            s->sc.throughput_ips);
+        return HB_OK;
+    }
+    for (int i = 0; i < n; i++) {
+        char name[512];
+        perf_step_ctx c = {i, &ips[i]};
+        dataset_vector_name(&s->data, i, 0, name, sizeof(name));
+        st = on_board(s, v, name, perf_step, &c, b, gave_up);
+        if (st != HB_OK || *gave_up)
+            return st;
+    }
+    return session_mlperf_perf_done(s, v, ips, n);
+}
+
+/* Resume: the scores are computed again, but for performance mode's
+ * throughput, which is kept when it was recorded. */
+static hb_status clear_scores(session *s, const session_variant *v)
+{
+    int found = 0;
+    double ips = 0;
+    hb_status st;
+
+    if ((st = store_score_get(s->db, v->id, "throughput_ips", &ips, &found)) != HB_OK ||
+        (st = store_scores_clear(s->db, s->run_id, v->id, "throughput_ips")) != HB_OK)
+        return st;
+    if (found) {
+        s->sc.throughput_ips = ips;
+        s->sc.throughput_stored = 1;
+        s->res->throughput_ips = ips;
+    }
+    return HB_OK;
 }
 
 /* One variant: its rows, every vector not recorded yet, memory, scores,
@@ -131,16 +207,17 @@ static hb_status run_variant(session *s, session_variant *v, const store_variant
     const dataset *d = &s->data;
     uint32_t stack_max = p && p->has_memory ? (uint32_t)p->stack_bytes : 0;
     size_t blob_len = 0;
-    int index = 0, loaded = 0, resets = p ? p->resets : 0, replayed = 0, memory_set = 0;
-    char note[1400] = "";
+    int index = 0, replayed = 0, memory_set = 0, gave_up = 0;
+    board_state b = {0, p ? p->resets : 0, ""};
     hb_status st;
 
     hostrun_blob(v->host, &blob_len);
+    s->mlperf_scored = -1;
     if ((st = session_scores_begin(s, v)) != HB_OK)
         return st;
     if (p) {
         v->id = p->id;
-        if ((st = store_scores_clear(s->db, s->run_id, v->id)) != HB_OK ||
+        if ((st = clear_scores(s, v)) != HB_OK ||
             (st = session_replay(s, v, p->id, &replayed)) != HB_OK)
             return st;
         say(o, "variant %s: %d of %d vectors recorded before", v->recipe, replayed,
@@ -151,16 +228,13 @@ static hb_status run_variant(session *s, session_variant *v, const store_variant
             return st;
     }
     if (session_is_mlperf(s) && o->mlperf_rules &&
-        (st = session_mlperf_performance(s, v)) != HB_OK) {
-        if (!session_board_trouble(s, st) && st != HB_ERR_BOARD)
-            return st;
-        return variant_failed(s, v, resets, hb_last_error(), session_board_trouble(s, st));
-    }
+        ((st = performance(s, v, &b, &gave_up)) != HB_OK || gave_up))
+        return st;
     for (int smp = 0; smp < d->n; smp++)
         for (int w = 0; w < d->samples[smp].n_windows; w++, index++) {
             char name[512];
             store_inference inf = {0};
-            int gave_up = 0;
+            vector_step_ctx c = {&inf, &stack_max};
             if (s->done[index])
                 continue;
             dataset_vector_name(d, smp, w, name, sizeof(name));
@@ -173,8 +247,7 @@ static hb_status run_variant(session *s, session_variant *v, const store_variant
             session_inputs(v, d, s->x, s->in);
             s->cur_sample = smp;
             s->cur_window = w;
-            st = vector_on_board(s, v, name, &inf, &stack_max, &loaded, &resets, note,
-                                 sizeof(note), &gave_up);
+            st = on_board(s, v, name, vector_step, &c, &b, &gave_up);
             if (st != HB_OK || gave_up)
                 return st;
             if ((st = session_score_vector(s, v, smp, w)) != HB_OK)
@@ -200,11 +273,11 @@ static hb_status run_variant(session *s, session_variant *v, const store_variant
     if ((!session_is_mlperf(s) &&
          (st = store_memory_set(s->db, s->run_id, v->id, &mem)) != HB_OK) ||
         (st = session_scores_store(s, v)) != HB_OK ||
-        (st = store_variant_finish(s->db, s->run_id, v->id, "ok", note[0] ? note : NULL,
-                                   resets)) != HB_OK)
+        (st = store_variant_finish(s->db, s->run_id, v->id, "ok", b.note[0] ? b.note : NULL,
+                                   b.resets)) != HB_OK)
         return st;
-    if (note[0])
-        append(s->res->recovered, sizeof(s->res->recovered), "%s%s: %s", v->recipe, note);
+    if (b.note[0])
+        append(s->res->recovered, sizeof(s->res->recovered), "%s%s: %s", v->recipe, b.note);
     return HB_OK;
 }
 

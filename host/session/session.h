@@ -115,6 +115,10 @@ typedef struct {
                                     * printed numbers, compared within their
                                     * printed precision (host_close) */
     int host_close;                /* mlperf: outputs within that precision */
+    int host_checked;              /* mlperf: vectors compared so (those run
+                                    * now, not those recorded before) */
+    int mlperf_score;              /* mlperf: the firmware printed an anomaly
+                                    * score, compared instead of outputs */
     double throughput_ips;         /* mlperf performance mode: median
                                     * inferences per second; 0 if not run */
 } session_result;

@@ -68,6 +68,8 @@ typedef struct {
     int *label;                 /* per sample: class label */
     double *target;             /* per sample: label value */
     double throughput_ips;      /* MLPerf performance mode; NAN if not run */
+    int throughput_stored;      /* already in the store (it is stored when
+                                 * measured, or was recorded before) */
 } session_scores;
 
 /* A run's recorded options, read back for --resume; o's strings point
@@ -115,6 +117,12 @@ typedef struct {
     /* MLPerf Tiny boards: the vector being run, and the printed results of
      * the last one with half a unit of their last digit. */
     int cur_sample, cur_window;
+    int mlperf_scored;          /* -1: not known yet; 0: the results are the
+                                 * model's outputs; 1: one anomaly score
+                                 * (board_out and the stored row hold it as
+                                 * a float32) */
+    int replaying;              /* scoring rows recorded before: their
+                                 * printed digits are not kept */
     float *mlperf_f;
     double *mlperf_tol;
     size_t mlperf_cap;
@@ -142,14 +150,21 @@ int session_is_mlperf(const session *s);
 hb_status session_mlperf_check(session *s);
 /* One vector (s->cur_sample, s->cur_window): its file bytes loaded as the
  * runner sends them, "infer REPEAT WARMUP", the results as v's outputs in
- * s->board_out. */
+ * s->board_out (or, for an anomaly score, the score; s->mlperf_scored). */
 hb_status session_mlperf_vector(session *s, const session_variant *v, store_inference *inf);
-/* 1 if every output of the vector just scored is within the firmware's
- * printed precision of the host engine's (floats in host_f). */
-int session_mlperf_close(const session *s, const session_variant *v, const float *host_f);
-/* Performance mode: the median throughput over the first inputs into
- * s->sc.throughput_ips. */
-hb_status session_mlperf_performance(session *s, const session_variant *v);
+/* 1 if the n values the firmware printed last are within their printed
+ * precision of host_f, give or take rel of each host value. */
+int session_mlperf_close(const session *s, const float *host_f, size_t n, double rel);
+/* 1 if a recorded output row of this many bytes holds v's anomaly score
+ * (a float32) rather than v's outputs. */
+int session_mlperf_scored_row(const session *s, const session_variant *v, size_t bytes);
+/* Performance mode, one input at a time: how many inputs it times; the
+ * throughput of input smp (its first window; the board must be up) into
+ * *ips; the median of n of them into s->sc.throughput_ips, stored at once
+ * (ips is sorted). */
+int session_mlperf_perf_inputs(const session *s);
+hb_status session_mlperf_perf_input(session *s, const session_variant *v, int smp, double *ips);
+hb_status session_mlperf_perf_done(session *s, const session_variant *v, double *ips, int n);
 
 /* session_recover.c */
 /* 1 if st (from a request on the board) means the board hung, died or

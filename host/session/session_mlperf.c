@@ -13,11 +13,20 @@
  * step of it), so that scores, reports and resume treat it like any board's.
  * Layers are not timed: the firmware has no such command.
  *
+ * The anomaly-detection firmware prints one value instead of the model's
+ * outputs: its own reconstruction error of the input. With a task of
+ * anomaly detection such a line is taken for that score: the vector's
+ * output row holds it (a float32), and session_score.c computes the same
+ * score from the host engine's outputs to compare with it.
+ *
  * --mlperf-rules follows the runner: performance mode first (the first
  * SESSION_MLPERF_PERF_INPUTS inputs, each timed over a loop that lasts at
  * least the minimum time, N found by a probe; the median throughput is the
  * score), then accuracy mode (every input once, "infer 1 0"), whose rows
- * are the run's vectors.
+ * are the run's vectors. Each input of performance mode is one step of
+ * session.c's reset-and-retry loop, as a vector is, and the median is
+ * stored as soon as it is known, so that --resume does not measure it
+ * again.
  */
 #include "session_int.h"
 
@@ -86,7 +95,37 @@ static const uint8_t *vector_bytes(const session *s, int smp, int w, size_t *len
     return d->raw + (size_t)w * d->stride;
 }
 
-/* One "infer": results into v's outputs (s->board_out). */
+/* Whether a results line of one value may be v's anomaly score; if not,
+ * why not (HB_ERR_UNSUPPORTED). */
+static hb_status score_allowed(const session *s, const session_variant *v)
+{
+    const char *board = s->board->name;
+    if (s->task != DATASET_TASK_ANOMALY)
+        return hb_fail(HB_ERR_UNSUPPORTED, "board %s: its results line has 1 value, the "
+                       "outputs of %s have %zu: is it running that model? (An anomaly-"
+                       "detection firmware prints its score: declare the task, task = anomaly "
+                       "in the suite or anomaly rows in y_labels.csv)", board, v->model_file,
+                       v->out_values);
+    if (v->out_values != s->data.values)
+        return hb_fail(HB_ERR_UNSUPPORTED, "board %s: its results line has 1 value, an "
+                       "anomaly score, but the outputs of %s (%zu values) cannot be compared "
+                       "with its inputs (%zu)", board, v->model_file, v->out_values,
+                       s->data.values);
+    /* The stored row would not tell a score from the outputs on --resume. */
+    if (v->out_bytes == sizeof(float))
+        return hb_fail(HB_ERR_UNSUPPORTED, "board %s: an anomaly score from a model whose "
+                       "outputs are %zu bytes, as the stored score is, is not supported", board,
+                       v->out_bytes);
+    return HB_OK;
+}
+
+int session_mlperf_scored_row(const session *s, const session_variant *v, size_t bytes)
+{
+    return session_is_mlperf(s) && bytes == sizeof(float) && bytes != v->out_bytes &&
+           v->out_values > 1 && s->task == DATASET_TASK_ANOMALY;
+}
+
+/* One "infer": results into v's outputs (s->board_out), or the score. */
 static hb_status infer(session *s, const session_variant *v, long n, long warmup,
                        int timeout_ms, mlperf_infer_info *info)
 {
@@ -97,10 +136,23 @@ static hb_status infer(session *s, const session_variant *v, long n, long warmup
         (st = mlperf_infer(d->mlperf, n, warmup, timeout_ms, s->mlperf_f, s->mlperf_tol,
                            s->mlperf_cap, info)) != HB_OK)
         return st;
-    if (info->n_results != v->out_values)
+    int scored = info->n_results == 1 && v->out_values > 1;
+    if (scored && (st = score_allowed(s, v)) != HB_OK)
+        return st;
+    if (!scored && info->n_results != v->out_values)
         return hb_fail(HB_ERR_UNSUPPORTED, "board %s: its results line has %zu values, the "
                        "outputs of %s have %zu: is it running that model?", d->board->name,
                        info->n_results, v->model_file, v->out_values);
+    if (s->mlperf_scored >= 0 && s->mlperf_scored != scored)
+        return hb_fail(HB_ERR_UNSUPPORTED, "board %s: its results line has %zu value%s, where "
+                       "it had %s before", d->board->name, info->n_results,
+                       info->n_results == 1 ? "" : "s",
+                       s->mlperf_scored ? "one score" : "the model's outputs");
+    s->mlperf_scored = scored;
+    if (scored) {
+        memcpy(s->board_out, &s->mlperf_f[0], sizeof(float));
+        return HB_OK;
+    }
     /* Printed floats as the output tensors' own elements. */
     const nn_model *m = hostrun_model(v->host);
     const float *f = s->mlperf_f;
@@ -139,16 +191,16 @@ hb_status session_mlperf_vector(session *s, const session_variant *v, store_infe
     inf->n_layers = 0;
     inf->layer_cycles = NULL;
     inf->output = s->board_out;
-    inf->output_bytes = v->out_bytes;
+    inf->output_bytes = s->mlperf_scored == 1 ? sizeof(float) : v->out_bytes;
     return HB_OK;
 }
 
-int session_mlperf_close(const session *s, const session_variant *v, const float *host_f)
+int session_mlperf_close(const session *s, const float *host_f, size_t n, double rel)
 {
-    for (size_t i = 0; i < v->out_values; i++) {
+    for (size_t i = 0; i < n; i++) {
         double diff = fabs((double)s->mlperf_f[i] - (double)host_f[i]);
-        /* A float's own rounding on top of the printed digits. */
-        if (diff > s->mlperf_tol[i] + 1e-6 * fabs((double)host_f[i]) + 1e-9)
+        /* The host's own rounding on top of the printed digits. */
+        if (diff > s->mlperf_tol[i] + rel * fabs((double)host_f[i]) + 1e-9)
             return 0;
     }
     return 1;
@@ -204,33 +256,40 @@ static hb_status time_input(session *s, const session_variant *v, double min_us,
                    "tries", b->name, name, min_us / 1e6, PERF_TRIES);
 }
 
-hb_status session_mlperf_performance(session *s, const session_variant *v)
+int session_mlperf_perf_inputs(const session *s)
+{
+    return s->data.n < SESSION_MLPERF_PERF_INPUTS ? s->data.n : SESSION_MLPERF_PERF_INPUTS;
+}
+
+hb_status session_mlperf_perf_input(session *s, const session_variant *v, int smp, double *ips)
 {
     const session_options *o = s->o;
-    const dataset *d = &s->data;
     double min_s = o->mlperf_min_seconds > 0 ? o->mlperf_min_seconds : SESSION_MLPERF_MIN_SECONDS;
-    double ips[SESSION_MLPERF_PERF_INPUTS];
-    int n = 0;
+    char name[512];
+    size_t len = 0;
+    /* Like the runner, the first window of each sample. */
+    const uint8_t *bytes = vector_bytes(s, smp, 0, &len);
     hb_status st;
 
-    if (!s->dev && (st = session_device_open(s, v)) != HB_OK)
-        return st;
-    for (int smp = 0; smp < d->n && n < SESSION_MLPERF_PERF_INPUTS; smp++) {
-        char name[512];
-        size_t len = 0;
-        /* Like the runner, the first window of each sample. */
-        const uint8_t *bytes = vector_bytes(s, smp, 0, &len);
-        dataset_vector_name(d, smp, 0, name, sizeof(name));
-        if ((st = mlperf_load(s->dev->mlperf, bytes, len, s->dev->board->timeout_ms)) !=
-                HB_OK ||
-            (st = time_input(s, v, min_s * 1e6, name, &ips[n])) != HB_OK)
-            return hb_context(st, "performance mode, vector %s", name);
-        n++;
-    }
+    dataset_vector_name(&s->data, smp, 0, name, sizeof(name));
+    if ((st = mlperf_load(s->dev->mlperf, bytes, len, s->dev->board->timeout_ms)) != HB_OK ||
+        (st = time_input(s, v, min_s * 1e6, name, ips)) != HB_OK)
+        return hb_context(st, "performance mode");
+    return HB_OK;
+}
+
+hb_status session_mlperf_perf_done(session *s, const session_variant *v, double *ips, int n)
+{
     qsort(ips, (size_t)n, sizeof(ips[0]), cmp_double);
     s->sc.throughput_ips = n % 2 ? ips[n / 2] : (ips[n / 2 - 1] + ips[n / 2]) / 2;
     s->res->throughput_ips = s->sc.throughput_ips;
-    say(o, "performance mode: median throughput %.3f inferences/s over %d input%s",
+    say(s->o, "performance mode: median throughput %.3f inferences/s over %d input%s",
         s->sc.throughput_ips, n, n == 1 ? "" : "s");
-    return HB_OK;
+    if (!isfinite(s->sc.throughput_ips))
+        return HB_OK;
+    /* Now, in its own transaction: a run killed in accuracy mode keeps it. */
+    store_score sc = {"throughput_ips", s->sc.throughput_ips};
+    hb_status st = store_scores_add(s->db, s->run_id, v->id, &sc, 1, NULL, 0);
+    s->sc.throughput_stored = st == HB_OK;
+    return st;
 }

@@ -406,7 +406,8 @@ static hb_status calibration(session *s, dataset *calib, float ***vals, int *n)
 
 static hb_status alloc_buffers(session *s)
 {
-    size_t in = 1, out = 1, vals = 1, layers = 1, ops = 1;
+    /* out: room for an MLPerf Tiny anomaly score (a float32) at least. */
+    size_t in = 1, out = sizeof(float), vals = 1, layers = 1, ops = 1;
     for (int i = 0; i < s->n_v; i++) {
         const session_variant *v = &s->v[i];
         int n_ops = nn_model_op_count(hostrun_model(v->host));

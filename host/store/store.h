@@ -231,8 +231,12 @@ void store_variants_progress_free(store_variant_progress *v, int n);
 hb_status store_variant_finish(store *s, int64_t run_id, int64_t variant_id,
                                const char *status, const char *error, int resets);
 /* Deletes a variant's scores and layer scores (before they are computed
- * again). */
-hb_status store_scores_clear(store *s, int64_t run_id, int64_t variant_id);
+ * again), but the score named keep (NULL: none), which is not. */
+hb_status store_scores_clear(store *s, int64_t run_id, int64_t variant_id, const char *keep);
+/* A variant's score of metric into *value; *found is 0 (and *value 0) if
+ * it has none. */
+hb_status store_score_get(store *s, int64_t variant_id, const char *metric, double *value,
+                          int *found);
 /* Calls fn for each stored inference of the variant in vector order with
  * its output bytes (valid during the call). A non-OK status from fn stops
  * and is returned. */

@@ -346,19 +346,21 @@ cleanup:
     return ret;
 }
 
-hb_status store_scores_clear(store *s, int64_t run_id, int64_t variant_id)
+hb_status store_scores_clear(store *s, int64_t run_id, int64_t variant_id, const char *keep)
 {
     hb_status ret;
     sqlite3_stmt *a = NULL, *b = NULL;
     if ((ret = store_sql_prepare(s, "clear scores",
-                                 "DELETE FROM scores WHERE run_id = ?1 AND variant_id = ?2",
-                                 &a)) != HB_OK ||
+                                 "DELETE FROM scores WHERE run_id = ?1 AND variant_id = ?2"
+                                 " AND metric IS NOT ?3", &a)) != HB_OK ||
         (ret = store_sql_prepare(s, "clear layer scores",
                                  "DELETE FROM layer_scores WHERE run_id = ?1"
                                  " AND variant_id = ?2", &b)) != HB_OK)
         goto cleanup;
     sqlite3_bind_int64(a, 1, run_id);
     sqlite3_bind_int64(a, 2, variant_id);
+    if (keep && (ret = store_sql_bind_text(s, a, 3, keep)) != HB_OK)
+        goto cleanup;
     sqlite3_bind_int64(b, 1, run_id);
     sqlite3_bind_int64(b, 2, variant_id);
     if ((ret = store_sql_begin(s, 1)) != HB_OK ||
@@ -371,6 +373,34 @@ cleanup:
     sqlite3_finalize(b);
     if (ret != HB_OK)
         store_sql_rollback(s);
+    return ret;
+}
+
+hb_status store_score_get(store *s, int64_t variant_id, const char *metric, double *value,
+                          int *found)
+{
+    sqlite3_stmt *st = NULL;
+    hb_status ret;
+    int rc;
+
+    *value = 0.0;
+    *found = 0;
+    if ((ret = store_sql_prepare(s, "read score",
+                                 "SELECT value FROM scores WHERE variant_id = ?1"
+                                 " AND metric = ?2", &st)) != HB_OK)
+        return ret;
+    sqlite3_bind_int64(st, 1, variant_id);
+    if ((ret = store_sql_bind_text(s, st, 2, metric)) != HB_OK)
+        goto cleanup;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *value = sqlite3_column_double(st, 0);
+        *found = 1;
+    } else if (rc != SQLITE_DONE) {
+        ret = store_sql_fail(s, "sqlite3_step", "read score");
+    }
+cleanup:
+    sqlite3_finalize(st);
     return ret;
 }
 
