@@ -457,10 +457,9 @@ hb_status session_prepare(session *s)
         st = hb_fail(HB_ERR_MEM, "out of memory");
         goto cleanup;
     }
-    if ((st = model_read(file, len, o->model_path, &s->source)) != HB_OK) {
-        hb_context(st, "%s", o->model_path);
+    /* model_read names the file in its messages */
+    if ((st = model_read(file, len, o->model_path, &s->source)) != HB_OK)
         goto cleanup;
-    }
     if ((st = load_data(s)) != HB_OK)
         goto cleanup;
     s->task = o->task != DATASET_TASK_NONE ? o->task : s->data.task;
