@@ -219,8 +219,16 @@ hb_status cmd_recommend(const cli_args *a)
     }
     if (!json_is_object(json_object_get(rec, "recommended"))) {
         char budget[256];
+        int failed = 0;
+        for (int i = 0; i < s->n; i++)
+            failed += s->v[i].failed;
         budget_text(&b, s->metric.name, budget, sizeof(budget));
-        st = hb_fail(HB_ERR_CHECK, "recommend: no variant meets the budget (%s)", budget);
+        /* a run whose variants all failed has nothing to weigh against a budget */
+        if (failed == s->n)
+            st = hb_fail(HB_ERR_CHECK, "recommend: no variant finished (%d failed: see "
+                         "hilbench show)", failed);
+        else
+            st = hb_fail(HB_ERR_CHECK, "recommend: no variant meets the budget (%s)", budget);
     }
 cleanup:
     json_decref(rec);
