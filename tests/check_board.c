@@ -579,6 +579,9 @@ static const struct {
     {{"true"}, 10000, HB_OK, NULL},
     {{"sh", "-c", "exit 3"}, 10000, HB_ERR_BOARD, "'sh -c exit 3' exited with status 3"},
     {{"sh", "-c", "kill -9 $$"}, 10000, HB_ERR_BOARD, "was killed by signal 9"},
+    /* the log goes with the session: its last line is in the message */
+    {{"sh", "-c", "echo probing; echo 'Error: no target' >&2; exit 1"}, 10000, HB_ERR_BOARD,
+     "exited with status 1: Error: no target"},
     {{"sleep", "100"}, 200, HB_ERR_TIMEOUT, "'sleep 100' did not finish within 200 ms"},
     {{"openocdx-not-installed", "-f", "x"}, 10000, HB_ERR_NOT_FOUND,
      "no such program 'openocdx-not-installed'"},
@@ -616,6 +619,10 @@ START_TEST(test_proc_output_and_fds)
     free(out);
     close(fd);
     close(50);
+    /* what earlier commands wrote to the log is not this one's reason */
+    char *quiet[] = {"false", NULL};
+    ck_assert_int_eq(board_proc_run(quiet, 10000, log), HB_ERR_BOARD);
+    ck_assert_str_eq(hb_last_error(), "'false' exited with status 1");
 
     char *bad[] = {"true", NULL};
     ck_assert_int_eq(board_proc_run(bad, 1000, "/nonexistent/dir/log"), HB_ERR_FAIL);

@@ -8,7 +8,9 @@
  *   - a board that sends an oversized frame and absurd sizes in HELLO;
  *   - model blobs that point outside themselves, whose tensors overlap in
  *     the arena, or that were damaged after they were written;
- *   - a .tflite file whose data runs past its end.
+ *   - a .tflite file whose data runs past its end;
+ *   - bad input to the other commands: one error line each, naming the
+ *     thing once, nothing created or filled that should not be.
  * The units behind these have their own tests (check_board, check_dataset,
  * check_proto, check_blob, check_tflite_fb); here the whole command is.
  */
@@ -340,6 +342,97 @@ START_TEST(tflite_data_past_its_end)
 }
 END_TEST
 
+/* Bad input to every kind of command: each is refused with exactly one
+ * line, "hilbench: error: ", naming the thing (once) and the reason, and
+ * leaves nothing behind. "@" in an argument stands for the test's folder. */
+typedef struct {
+    const char *args[12];
+    const char *want[3];  /* in the line */
+    const char *once;     /* in the line exactly once */
+    const char *never;    /* not in the line */
+    const char *absent;   /* a file that must not exist afterwards */
+} bad_input;
+
+static const bad_input bad_inputs[] = {
+    /* the model reader names the file; the run does not name it again */
+    {{"run", "--board", "native", "--model", "@/trunc.tflite", "--random", "2", "--db",
+      "@/r.db", "--quiet"}, {"trunc.tflite: ", "outside"}, "trunc.tflite", NULL, "@/r.db"},
+    /* a blob damaged since it was written is refused by infer as by run */
+    {{"infer", "@/damaged.blob", "--input", "@/in.bin", "--output", "@/out.bin"},
+     {"damaged.blob", "CRC mismatch"}, NULL, NULL, "@/out.bin"},
+    /* a folder that is not there is not a format limit of TFLite */
+    {{"compress", "@/sine.tflite", "--variant", "float", "-o", "@/no/such/v.tflite"},
+     {"v.tflite", "No such file"}, NULL, "cannot hold", NULL},
+    {{"boards", "--boards", "@/no-such-folder"}, {"--boards", "no-such-folder"}, NULL, NULL,
+     NULL},
+    /* reading commands do not create a mistyped database */
+    {{"show", "1", "--db", "@/none.db"}, {"no results database", "none.db"}, NULL, NULL,
+     "@/none.db"},
+    {{"run", "--resume", "1", "--db", "@/none.db"}, {"no results database", "none.db"}, NULL,
+     NULL, "@/none.db"},
+    /* another program's database is not filled with hilbench's tables */
+    {{"runs", "--db", "@/foreign.db"}, {"foreign.db", "not a hilbench database"}, NULL, NULL,
+     NULL},
+    {{"infer", "@/sine.tflite", "--input", "@/in.bin", "--output", "@/out.bin",
+      "--dump-layers", "@/in.bin"}, {"in.bin", "not a folder"}, NULL, NULL, NULL},
+    /* a newline in a file name does not split the line */
+    {{"inspect", "@/two\nlines.tflite"}, {"two\\x0alines.tflite", "No such file"}, NULL,
+     NULL, NULL},
+};
+
+static const char *at_dir(const char *dir, const char *arg)
+{
+    return arg[0] == '@' ? hbt_path("%s%s", dir, arg + 1) : arg;
+}
+
+START_TEST(bad_input_one_line)
+{
+    const bad_input *c = &bad_inputs[_i];
+    const char *dir = hbt_tmpdir("hostile-input");
+    size_t len = 0;
+    uint8_t *m = hbt_read_file(sine("float"), &len), *blob;
+    float x = 0.5f;
+
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(hbt_write_file(hbt_path("%s/sine.tflite", dir), m, len), 0);
+    ck_assert_int_eq(hbt_write_file(hbt_path("%s/trunc.tflite", dir), m, len / 2), 0);
+    ck_assert_int_eq(hbt_write_file(hbt_path("%s/in.bin", dir), &x, sizeof(x)), 0);
+    free(m);
+    blob = make_blob(dir, &len);
+    blob[nn_rd_u32(blob + NN_BH_DATA_OFF) + 5] ^= 0x10;
+    ck_assert_int_eq(hbt_write_file(hbt_path("%s/damaged.blob", dir), blob, len), 0);
+    free(blob);
+    hbt_sql_int(hbt_path("%s/foreign.db", dir), "CREATE TABLE notes (text)");
+
+    const char *args[16];
+    int n = 0;
+    for (; c->args[n]; n++)
+        args[n] = strdup(at_dir(dir, c->args[n]));
+    args[n] = NULL;
+    char *out = NULL;
+    int rc = hbt_hb(&out, args);
+    ck_assert_msg(rc == 1 || rc == 2, "%s: exit %d:\n%s", c->args[0], rc, out);
+    ck_assert_msg(!strncmp(out, "hilbench: error: ", 17) && strchr(out, '\n') &&
+                      strchr(out, '\n')[1] == '\0', "not one error line:\n%s", out);
+    for (int k = 0; k < 3 && c->want[k]; k++)
+        ck_assert_msg(strstr(out, c->want[k]), "'%s' not in: %s", c->want[k], out);
+    if (c->once) {
+        const char *first = strstr(out, c->once);
+        ck_assert_msg(first && !strstr(first + 1, c->once), "'%s' not once in: %s", c->once,
+                      out);
+    }
+    if (c->never)
+        ck_assert_msg(!strstr(out, at_dir(dir, c->never)), "'%s' in: %s", c->never, out);
+    if (c->absent)
+        ck_assert_msg(access(at_dir(dir, c->absent), F_OK) != 0, "%s was made", c->absent);
+    ck_assert_int_eq(hbt_sql_int(hbt_path("%s/foreign.db", dir),
+                                 "SELECT count(*) FROM sqlite_master"), 1);
+    for (int k = 0; k < n; k++)
+        free((char *)args[k]);
+    free(out);
+}
+END_TEST
+
 static Suite *hostile_suite(void)
 {
     Suite *s = suite_create("hostile");
@@ -350,6 +443,8 @@ static Suite *hostile_suite(void)
     tcase_add_test(tc, board_with_absurd_sizes);
     tcase_add_test(tc, blobs_out_of_bounds_overlapping_damaged);
     tcase_add_test(tc, tflite_data_past_its_end);
+    tcase_add_loop_test(tc, bad_input_one_line, 0,
+                        (int)(sizeof(bad_inputs) / sizeof(bad_inputs[0])));
     suite_add_tcase(s, tc);
     return s;
 }

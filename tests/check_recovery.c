@@ -200,6 +200,21 @@ START_TEST(variant_that_kills_the_board_fails_alone)
     assert_vectors(good, 32);
     ck_assert_ptr_nonnull(json_object_get(json_object_get(good, "scores"), "mae"));
     json_decref(j);
+
+    /* A run of the killer alone: nothing to recommend, and the error says
+     * why (not that a budget, here none, was missed). */
+    const char *db2 = hbt_path("%s/alone.db", dir), *alone[] = {"--variant", "int8", NULL};
+    setenv("HB_STUB_CRASH_AT", "1", 1);
+    setenv("HB_STUB_FAULT_BLOB_BYTES", b, 1);
+    rc = run_sine(dir, db2, alone, &out);
+    clear_switches();
+    ck_assert_msg(rc == 1, "expected a failed run (%d):\n%s", rc, out);
+    free(out);
+    const char *rec[] = {"recommend", "1", "--db", db2, NULL};
+    ck_assert_int_eq(hbt_hb(&out, rec), 1);
+    ck_assert_msg(strstr(out, "hilbench: error: recommend: no variant finished (1 failed"),
+                  "%s", out);
+    free(out);
 }
 END_TEST
 

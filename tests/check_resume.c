@@ -41,6 +41,9 @@ static void fill_args(const char **argv, const char *db)
 /* Starts a run with stderr on a pipe; sends it sig once `lines` lines have
  * come (never if 0) and checks how it ended: SIGKILL kills it, SIGINT and
  * SIGTERM make it stop and exit non-zero. Returns the number of lines seen. */
+/* The error line of the last run_and_signal that printed one. */
+static char last_error[1024];
+
 static int run_and_signal(const char *db, int lines, int sig)
 {
     const char *argv[32];
@@ -70,6 +73,10 @@ static int run_and_signal(const char *db, int lines, int sig)
             break;
         }
     }
+    last_error[0] = '\0';
+    while (killed && fgets(line, sizeof(line), f))
+        if (!strncmp(line, "hilbench: error: ", 17))
+            snprintf(last_error, sizeof(last_error), "%s", line);
     fclose(f);
     int status;
     waitpid(pid, &status, 0);
@@ -226,6 +233,8 @@ START_TEST(signalled_runs_stop_cleanly)
         char db[1024];
         snprintf(db, sizeof(db), "%s/s%d.db", dir, k);
         run_and_signal(db, 8, sigs[k]);
+        ck_assert_msg(strstr(last_error, "run 1 interrupted") &&
+                          strstr(last_error, "hilbench run --resume 1"), "%s", last_error);
         /* The board process is reaped here, and none is left to wait for. */
         reap_orphans();
         ck_assert_int_eq(hbt_sql_int(db, "PRAGMA integrity_check"), 1);

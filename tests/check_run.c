@@ -149,6 +149,8 @@ START_TEST(run_errors)
     ck_assert_int_eq(json_array_size(j), 0);
     json_decref(j);
     free(out);
+    /* and listing no runs did not make a database either */
+    ck_assert_int_ne(access(db, F_OK), 0);
 
     const char *bad_opt[] = {"run", "--repeat", "many", "--board", "native", "--model", model,
                              NULL};

@@ -417,6 +417,21 @@ START_TEST(test_newer_version_refused)
     ck_assert_int_eq(store_open(junk, &s), HB_ERR_FORMAT);
     ck_assert_ptr_null(s);
     ck_assert_ptr_nonnull(strstr(hb_last_error(), "not a database"));
+    /* named once: SQL errors name the file, store_open adds nothing */
+    const char *at = strstr(hb_last_error(), junk);
+    ck_assert_ptr_nonnull(at);
+    ck_assert_ptr_null(strstr(at + 1, junk));
+
+    /* Another program's database: refused, and left as it was (its
+     * journal mode included). */
+    const char *other = hbt_path("%s.other", path);
+    hbt_sql_int(other, "CREATE TABLE notes (text)");
+    ck_assert_int_eq(store_open(other, &s), HB_ERR_FORMAT);
+    ck_assert_ptr_null(s);
+    ck_assert_ptr_nonnull(strstr(hb_last_error(), "not a hilbench database"));
+    ck_assert_int_eq(hbt_sql_int(other, "SELECT count(*) FROM sqlite_master"), 1);
+    ck_assert_int_eq(hbt_sql_int(other, "SELECT count(*) FROM pragma_journal_mode "
+                                        "WHERE journal_mode = 'wal'"), 0);
     free(path);
 }
 END_TEST

@@ -209,6 +209,10 @@ hb_status board_proc_run(char *const argv[], int timeout_ms,
  * standard error goes to log_path. Both are -1 on failure. */
 hb_status board_proc_start_stdio(char *const argv[], const char *log_path,
                                  board_proc **out, int *to_child, int *from_child);
+/* The last non-empty line of the log at path written after byte offset
+ * from, at most cap - 1 bytes, into out ("" when there is none or the file
+ * cannot be read). */
+void board_proc_log_tail(const char *path, long from, char *out, size_t cap);
 /* Async-signal-safe: SIGKILLs every live process group started here. */
 void board_proc_kill_all(void);
 

@@ -433,12 +433,35 @@ void board_proc_stop(board_proc *p, int grace_ms)
     free(p);
 }
 
+void board_proc_log_tail(const char *path, long from, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    char line[512];
+    out[0] = '\0';
+    if (!f)
+        return;
+    if (from > 0 && fseek(f, from, SEEK_SET) != 0) {
+        fclose(f);
+        return;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        size_t n = strlen(line);
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if (n)
+            snprintf(out, cap, "%s", line);
+    }
+    fclose(f);
+}
+
 hb_status board_proc_run(char *const argv[], int timeout_ms,
                          const char *log_path)
 {
     board_proc *p = NULL;
-    int status = 0;
+    int status = 0, done;
     char see[300] = "";
+    struct stat sb;
+    long from = log_path && stat(log_path, &sb) == 0 ? (long)sb.st_size : 0;
 
     if (timeout_ms <= 0)
         return hb_fail(HB_ERR_ARG, "board_proc_run: timeout_ms %d is not positive",
@@ -446,9 +469,16 @@ hb_status board_proc_run(char *const argv[], int timeout_ms,
     hb_status st = board_proc_start(argv, log_path, &p);
     if (st != HB_OK)
         return st;
-    if (log_path)
-        snprintf(see, sizeof(see), " (output in %s)", log_path);
-    if (!wait_exit(p, timeout_ms)) {
+    done = wait_exit(p, timeout_ms);
+    /* the log is the session's and goes with it: the last line this
+     * command wrote, usually the tool's own complaint, goes into the
+     * message instead */
+    if (log_path) {
+        board_proc_log_tail(log_path, from, see + 2, sizeof(see) - 2);
+        if (see[2])
+            memcpy(see, ": ", 2);
+    }
+    if (!done) {
         st = hb_fail(HB_ERR_TIMEOUT, "'%s' did not finish within %d ms and was "
                      "killed%s", p->what, timeout_ms, see);
         board_proc_stop(p, RUN_GRACE_MS);

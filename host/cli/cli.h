@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "store/store.h"
 #include "util/hb_error.h"
 
 typedef struct {
@@ -60,14 +61,19 @@ hb_status cli_long(const cli_args *a, const char *name, long def, long min, long
 /* The command line joined with spaces (static storage). */
 const char *cli_command_line(const cli_args *a);
 
-/* Shared by commands: the board folders (built-in + --boards), the db
- * path (--db or the default). */
-int cli_board_dirs(const cli_args *a, const char **dirs, int max);
+/* Shared by commands: the board folders (--boards, then the built-in one)
+ * into dirs[max], *n_dirs of them; a --boards folder that does not exist
+ * is HB_ERR_NOT_FOUND. The db path (--db or the default). */
+hb_status cli_board_dirs(const cli_args *a, const char **dirs, int max, int *n_dirs);
 const char *cli_db_path(const cli_args *a);
 
 /* Prints a run (the JSON of store_run_json) as tables. */
 void cli_print_run(FILE *f, json_t *run);
 
+/* Opens the results database for reading commands (runs, show, report,
+ * ...): one that does not exist is HB_ERR_NOT_FOUND naming the path, and
+ * is not created. */
+hb_status cli_open_results(const char *db_path, store **out);
 /* Runs for report, recommend and compare: refs is a comma-separated list
  * of run references (a number, a uuid prefix, "latest" or "latest:BOARD");
  * *out is a JSON array of their store_run_json documents. A database that

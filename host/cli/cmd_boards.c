@@ -1,8 +1,10 @@
 /*
  * cmd_boards.c: `hilbench boards` and `hilbench ports`.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "board/board.h"
 #include "cli.h"
@@ -15,14 +17,27 @@ const cli_option cli_opts_boards[] = {
 
 const cli_option cli_opts_ports[] = {{0}};
 
-int cli_board_dirs(const cli_args *a, const char **dirs, int max)
+hb_status cli_board_dirs(const cli_args *a, const char **dirs, int max, int *n_dirs)
 {
     const char *const *extra;
     int n = 0, k = cli_all(a, "boards", &extra);
-    for (int i = 0; i < k && n < max - 1; i++)
+    struct stat sb;
+
+    *n_dirs = 0;
+    if (k > max - 1)
+        return hb_fail(HB_ERR_ARG, "--boards: at most %d folders", max - 1);
+    /* board_list skips missing folders as optional places; one the user
+     * names is not, and a typo in it would hide every profile it holds */
+    for (int i = 0; i < k; i++) {
+        if (stat(extra[i], &sb) != 0)
+            return hb_fail(HB_ERR_NOT_FOUND, "--boards %s: %s", extra[i], strerror(errno));
+        if (!S_ISDIR(sb.st_mode))
+            return hb_fail(HB_ERR_ARG, "--boards %s: not a folder", extra[i]);
         dirs[n++] = extra[i];
+    }
     dirs[n++] = hb_boards_dir();
-    return n;
+    *n_dirs = n;
+    return HB_OK;
 }
 
 static void warn(const char *msg, void *ctx)
@@ -42,9 +57,11 @@ static const char *link_name(board_link_type t)
 hb_status cmd_boards(const cli_args *a)
 {
     const char *dirs[16];
-    int n_dirs = cli_board_dirs(a, dirs, 16), n = 0;
+    int n_dirs = 0, n = 0;
     board_profile **list = NULL;
-    hb_status st = board_list(dirs, n_dirs, hb_firmware_dir(), warn, NULL, &list, &n);
+    hb_status st = cli_board_dirs(a, dirs, 16, &n_dirs);
+    if (st == HB_OK)
+        st = board_list(dirs, n_dirs, hb_firmware_dir(), warn, NULL, &list, &n);
     if (st != HB_OK)
         return st;
     printf("%-18s %-14s %-8s %-13s %-8s %s\n", "BOARD", "CPU", "CLOCK", "UNIT", "LINK",

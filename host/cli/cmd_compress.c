@@ -36,16 +36,14 @@ static hb_status write_variant(const graph *v, const char *out, size_t *bytes)
     uint8_t *blob = NULL;
     hb_status st;
     if (ends_with(out, ".tflite")) {
-        if ((st = tflite_write_file(v, out)) != HB_OK)
+        /* only a failure to encode is the format's limit; one to write is
+         * the file's, and says so itself */
+        if ((st = tflite_write(v, &blob, bytes)) != HB_OK)
             return hb_context(st, "%s: TensorFlow Lite cannot hold this variant (write a "
                               "blob: any name not ending in .tflite)", out);
-        uint8_t *buf = NULL;
-        if (hb_read_file(out, &buf, bytes) == HB_OK)
-            free(buf);
-        return HB_OK;
-    }
-    if ((st = blob_build(v, &blob, bytes, NULL)) != HB_OK)
+    } else if ((st = blob_build(v, &blob, bytes, NULL)) != HB_OK) {
         return st;
+    }
     st = hb_write_file(out, blob, *bytes);
     free(blob);
     return st;

@@ -191,8 +191,8 @@ hb_status cmd_infer(const cli_args *a)
         return st;
     int have = nn_model_output_count(hostrun_model(r));
     if (n_out != 1 && n_out != have) {
-        st = hb_fail(HB_ERR_ARG, "%s has %d outputs: give one --output per output, or one for all",
-                     model, have);
+        st = hb_fail(HB_ERR_ARG, "%s has %d output%s, got %d --output: give one per output, "
+                     "or one for all", model, have, have == 1 ? "" : "s", n_out);
         goto cleanup;
     }
     if ((st = read_inputs(a, r, in_float)) != HB_OK)

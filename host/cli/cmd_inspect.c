@@ -67,7 +67,8 @@ hb_status cmd_inspect(const cli_args *a)
     hb_status st;
 
     if (recipe && strcmp(recipe, "float") != 0)
-        return hb_fail(HB_ERR_UNSUPPORTED, "inspect: recipe '%s' is not supported", recipe);
+        return hb_fail(HB_ERR_ARG, "inspect: --variant '%s' is not supported (only float, the "
+                       "model as given; hilbench compress makes the others)", recipe);
     if ((st = model_read_file(model, &g)) != HB_OK)
         return st;
     if ((st = blob_build(g, &blob, &len, &info)) != HB_OK) {

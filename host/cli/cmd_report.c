@@ -73,6 +73,16 @@ static hb_status find_latest(store *db, const char *ref, int64_t *id)
     return HB_OK;
 }
 
+hb_status cli_open_results(const char *db_path, store **out)
+{
+    *out = NULL;
+    /* store_open would create a missing file: a typo must not leave an
+     * empty database behind, nor read as one without the run asked for. */
+    if (access(db_path, F_OK) != 0)
+        return hb_fail(HB_ERR_NOT_FOUND, "no results database at %s", db_path);
+    return store_open(db_path, out);
+}
+
 hb_status cli_load_runs(const char *db_path, const char *refs, json_t **out)
 {
     store *db = NULL;
@@ -85,13 +95,7 @@ hb_status cli_load_runs(const char *db_path, const char *refs, json_t **out)
         st = hb_fail(HB_ERR_MEM, "out of memory");
         goto cleanup;
     }
-    /* store_open would create a missing file: a typo must not leave an
-     * empty database behind. */
-    if (access(db_path, F_OK) != 0) {
-        st = hb_fail(HB_ERR_NOT_FOUND, "no results database at %s", db_path);
-        goto cleanup;
-    }
-    if ((st = store_open(db_path, &db)) != HB_OK)
+    if ((st = cli_open_results(db_path, &db)) != HB_OK)
         goto cleanup;
     for (char *ref = strtok_r(copy, ",", &save); ref; ref = strtok_r(NULL, ",", &save)) {
         int64_t id;
@@ -215,8 +219,16 @@ hb_status cmd_recommend(const cli_args *a)
     }
     if (!json_is_object(json_object_get(rec, "recommended"))) {
         char budget[256];
+        int failed = 0;
+        for (int i = 0; i < s->n; i++)
+            failed += s->v[i].failed;
         budget_text(&b, s->metric.name, budget, sizeof(budget));
-        st = hb_fail(HB_ERR_CHECK, "recommend: no variant meets the budget (%s)", budget);
+        /* a run whose variants all failed has nothing to weigh against a budget */
+        if (failed == s->n)
+            st = hb_fail(HB_ERR_CHECK, "recommend: no variant finished (%d failed: see "
+                         "hilbench show)", failed);
+        else
+            st = hb_fail(HB_ERR_CHECK, "recommend: no variant meets the budget (%s)", budget);
     }
 cleanup:
     json_decref(rec);

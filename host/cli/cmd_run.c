@@ -229,6 +229,10 @@ static hb_status resume_args(const cli_args *a, session_options *o)
                            "recorded options are used)", name);
     }
     o->resume = cli_get(a, "resume");
+    /* the run is in the database already: a mistyped --db must not be
+     * created empty, nor read as one without the run */
+    if (access(o->db_path, F_OK) != 0)
+        return hb_fail(HB_ERR_NOT_FOUND, "no results database at %s", o->db_path);
     return HB_OK;
 }
 
@@ -257,7 +261,8 @@ hb_status cmd_run(const cli_args *a)
         o.link_faults = &faults;
     }
     o.db_path = cli_db_path(a);
-    o.n_board_dirs = cli_board_dirs(a, dirs, 16);
+    if ((st = cli_board_dirs(a, dirs, 16, &o.n_board_dirs)) != HB_OK)
+        return st;
     o.board_dirs = dirs;
     o.firmware_dir = hb_firmware_dir();
     if (cli_get(a, "resume")) {

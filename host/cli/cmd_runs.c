@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "store/store.h"
@@ -192,9 +193,16 @@ hb_status cmd_runs(const cli_args *a)
     size_t i;
     hb_status st;
 
-    if ((st = store_open(cli_db_path(a), &db)) != HB_OK ||
-        (st = store_runs_json(db, &runs)) != HB_OK)
+    /* no database is no run recorded; listing them creates none */
+    if (access(cli_db_path(a), F_OK) != 0) {
+        if (!(runs = json_array())) {
+            st = hb_fail(HB_ERR_MEM, "out of memory");
+            goto cleanup;
+        }
+    } else if ((st = store_open(cli_db_path(a), &db)) != HB_OK ||
+               (st = store_runs_json(db, &runs)) != HB_OK) {
         goto cleanup;
+    }
     if (cli_flag(a, "json")) {
         json_dumpf(runs, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
         fputc('\n', stdout);
@@ -218,7 +226,7 @@ hb_status cmd_show(const cli_args *a)
     int64_t id;
     hb_status st;
 
-    if ((st = store_open(cli_db_path(a), &db)) != HB_OK ||
+    if ((st = cli_open_results(cli_db_path(a), &db)) != HB_OK ||
         (st = store_run_find(db, a->pos[0], &id)) != HB_OK ||
         (st = store_run_json(db, id, &run)) != HB_OK)
         goto cleanup;

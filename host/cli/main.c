@@ -68,6 +68,20 @@ static void usage(FILE *f)
     fprintf(f, "\n'hilbench COMMAND --help' describes a command. hilbench %s\n", HB_VERSION);
 }
 
+/* The error is one line whatever it quotes: a file name may hold a
+ * newline or a terminal escape, so control characters are shown as \xNN. */
+static void print_error(const char *msg)
+{
+    fputs("hilbench: error: ", stderr);
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            fputc(*p, stderr);
+    }
+    fputc('\n', stderr);
+}
+
 static volatile sig_atomic_t signals_seen;
 
 /* First signal: let the session stop cleanly (mark the run, stop the
@@ -123,7 +137,7 @@ int main(int argc, char **argv)
         cli_args_free(&a);
         if (st != HB_OK) {
             fflush(stdout);
-            fprintf(stderr, "hilbench: error: %s\n", hb_last_error());
+            print_error(hb_last_error());
             return st == HB_ERR_ARG ? 2 : st == HB_ERR_INTERRUPTED ? 130 : 1;
         }
         return 0;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../target-stub/engine/nn_blob.h"
+#include "../../target-stub/proto/proto.h"
 #include "blob.h"
 
 struct hostrun {
@@ -51,6 +53,14 @@ hb_status hostrun_new_blob(const uint8_t *blob, size_t len, hostrun **out)
         st = hb_fail(e.status == NN_ERR_UNSUPPORTED ? HB_ERR_UNSUPPORTED : HB_ERR_FORMAT,
                      "model blob refused: %s (op %d, tensor %d, offset %d)",
                      nn_why_text(e.why), (int)e.op, (int)e.tensor, (int)e.offset);
+        goto cleanup;
+    }
+    /* The stub refuses a damaged blob at upload; so does the host, or a
+     * blob file with a flipped weight would run and give wrong numbers. The
+     * engine checked that blob_bytes fits in len. */
+    if (proto_crc32(0, r->blob + 16, nn_rd_u32(r->blob + NN_BH_BLOB_BYTES) - 16) !=
+        nn_rd_u32(r->blob + NN_BH_CRC)) {
+        st = hb_fail(HB_ERR_FORMAT, "model blob CRC mismatch: the file is damaged");
         goto cleanup;
     }
     r->arena_bytes = nn_model_arena_bytes(&r->model);

@@ -28,7 +28,8 @@ typedef void (*hostrun_layer_fn)(void *ctx, int op, const nn_tensor *out,
 
 /* Lowers g (blob_build) and opens it with the engine. */
 hb_status hostrun_new(const graph *g, hostrun **out);
-/* Opens an existing blob (copied). */
+/* Opens an existing blob (copied): the engine validates it, and a CRC that
+ * does not match its bytes gives HB_ERR_FORMAT. */
 hb_status hostrun_new_blob(const uint8_t *blob, size_t len, hostrun **out);
 void hostrun_free(hostrun *r);
 

@@ -60,7 +60,8 @@ hb_status tflite_read_file(const char *path, graph **out);
 
 /* *buf is malloc'ed, *len bytes. */
 hb_status tflite_write(const graph *g, uint8_t **buf, size_t *len);
-/* Creates or truncates path; HB_ERR_FAIL if it cannot be written. */
+/* Writes path whole or not at all (hb_write_file); HB_ERR_FAIL naming the
+ * path if it cannot be written. */
 hb_status tflite_write_file(const graph *g, const char *path);
 
 #endif

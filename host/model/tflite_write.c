@@ -10,11 +10,11 @@
  */
 #include "tflite.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/hb_file.h"
 #include "tflite_fb.h"
 #include "tflite_fp16.h"
 #include "tflite_schema.h"
@@ -340,24 +340,13 @@ hb_status tflite_write_file(const graph *g, const char *path)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
-    FILE *f = NULL;
     hb_status st;
 
     if (!path)
         return hb_fail(HB_ERR_ARG, "tflite_write_file: NULL path");
-    if ((st = tflite_write(g, &buf, &len)) != HB_OK)
-        goto cleanup;
-    if (!(f = fopen(path, "wb"))) {
-        st = hb_fail(HB_ERR_FAIL, "fopen(%s): %s", path, strerror(errno));
-        goto cleanup;
-    }
-    if (fwrite(buf, 1, len, f) != len) {
-        st = hb_fail(HB_ERR_FAIL, "fwrite(%s): %s", path, strerror(errno));
-        goto cleanup;
-    }
-cleanup:
-    if (f && fclose(f) != 0 && st == HB_OK)
-        st = hb_fail(HB_ERR_FAIL, "fclose(%s): %s", path, strerror(errno));
+    /* through a temporary name, so a failed write leaves no half a model */
+    if ((st = tflite_write(g, &buf, &len)) == HB_OK)
+        st = hb_write_file(path, buf, len);
     free(buf);
     return st;
 }

@@ -101,10 +101,11 @@ hb_status report_write(const report_set *s, const report_options *o)
         snprintf(made.host, sizeof(made.host), "unknown");
     if (o->budget && (st = report_recommend(s, o->budget, &rec)) != HB_OK)
         return st;
-    if ((st = hb_mkdirs(o->out_dir)) != HB_OK ||
-        (st = report_plot(s, o->out_dir, charts)) != HB_OK ||
-        (st = report_html_write(s, charts, rec, &made, o->out_dir)) != HB_OK ||
-        (st = report_md_write(s, charts, rec, &made, o->out_dir)) != HB_OK)
+    /* hb_mkdirs names the folder itself */
+    if ((st = hb_mkdirs(o->out_dir)) == HB_OK &&
+        ((st = report_plot(s, o->out_dir, charts)) != HB_OK ||
+         (st = report_html_write(s, charts, rec, &made, o->out_dir)) != HB_OK ||
+         (st = report_md_write(s, charts, rec, &made, o->out_dir)) != HB_OK))
         hb_context(st, "report %s", o->out_dir);
     json_decref(rec);
     return st;

@@ -13,30 +13,13 @@
 
 #define HELLO_TIMEOUT_MS 15000
 
-static void last_log_line(const char *path, char *out, size_t cap)
-{
-    FILE *f = fopen(path, "r");
-    char line[512];
-    out[0] = '\0';
-    if (!f)
-        return;
-    while (fgets(line, sizeof(line), f)) {
-        size_t n = strlen(line);
-        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = '\0';
-        if (n)
-            snprintf(out, cap, "%s", line);
-    }
-    fclose(f);
-}
-
 hb_status device_check_alive(device *d)
 {
     int status = 0;
     char last[400];
     if (!d->proc || board_proc_alive(d->proc, &status))
         return HB_OK;
-    last_log_line(d->log_path, last, sizeof(last));
+    board_proc_log_tail(d->log_path, 0, last, sizeof(last));
     if (WIFSIGNALED(status))
         return hb_fail(HB_ERR_BOARD, "board %s: its process was killed by signal %d%s%s",
                        d->board->name, WTERMSIG(status), last[0] ? ": " : "", last);
@@ -239,8 +222,10 @@ static hb_status start(device *d, const char *blob_path, int mode)
             goto cleanup;
         }
     } else if (b->link_type == BOARD_LINK_SERIAL) {
-        if ((st = link_open_serial(port, b->baud, &d->link)) != HB_OK)
+        if ((st = link_open_serial(port, b->baud, &d->link)) != HB_OK) {
+            hb_context(st, "board %s", b->name);
             goto cleanup;
+        }
     } else if (b->link_type == BOARD_LINK_STDIO) {
         if ((st = start_stdio(d, &vars, &d->proc)) != HB_OK)
             goto cleanup;

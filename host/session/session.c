@@ -528,6 +528,9 @@ hb_status session_run(const session_options *o, session_result *res)
         hb_status fin = store_run_finish(s.db, s.run_id, status, st == HB_OK ? NULL : msg);
         if (st == HB_OK)
             st = fin;
+        else if (st == HB_ERR_INTERRUPTED)
+            hb_fail(st, "run %lld interrupted: 'hilbench run --resume %lld' finishes it",
+                    (long long)s.run_id, (long long)s.run_id);
         else
             hb_fail(st, "%s", msg);
     }

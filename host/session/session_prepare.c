@@ -91,8 +91,8 @@ cleanup:
 
 /* A blob made elsewhere runs as it is, on the board and in the host
  * engine alike, so what the engine's validation does not look at is
- * checked here, before the run exists: its own CRC (a file damaged since
- * it was written), and its arena plan. A plan that puts two tensors in use
+ * checked here, before the run exists: its arena plan (hostrun_new_blob
+ * has checked its CRC, against a file damaged since it was written). A plan that puts two tensors in use
  * at the same time on the same bytes would make both compute the same
  * wrong numbers without any error. Lifetimes are those of the planner
  * (host/model/plan.c): from the op that writes a tensor (or the start, for
@@ -103,12 +103,9 @@ static hb_status check_blob_file(const hostrun *h)
     const nn_model *m = hostrun_model(h);
     size_t len = 0;
     const uint8_t *blob = hostrun_blob(h, &len);
-    uint32_t bytes = nn_rd_u32(blob + NN_BH_BLOB_BYTES);
     int n_t = m->n_tensors, n_ops = nn_model_op_count(m);
     hb_status st = HB_OK;
 
-    if (proto_crc32(0, blob + 16, bytes - 16) != nn_rd_u32(blob + NN_BH_CRC))
-        return hb_fail(HB_ERR_FORMAT, "model blob CRC mismatch: the file is damaged");
     int *first = malloc((size_t)(n_t + 1) * sizeof(int)), *last = malloc((size_t)(n_t + 1) *
                                                                           sizeof(int));
     int *alias = malloc((size_t)(n_t + 1) * sizeof(int));
@@ -458,10 +455,9 @@ hb_status session_prepare(session *s)
         st = hb_fail(HB_ERR_MEM, "out of memory");
         goto cleanup;
     }
-    if ((st = model_read(file, len, o->model_path, &s->source)) != HB_OK) {
-        hb_context(st, "%s", o->model_path);
+    /* model_read names the file in its messages */
+    if ((st = model_read(file, len, o->model_path, &s->source)) != HB_OK)
         goto cleanup;
-    }
     if ((st = load_data(s)) != HB_OK)
         goto cleanup;
     s->task = o->task != DATASET_TASK_NONE ? o->task : s->data.task;

@@ -219,7 +219,7 @@ hb_status store_sql_fail(store *s, const char *call, const char *what)
     case SQLITE_CORRUPT: code = HB_ERR_FORMAT; break;
     default: code = HB_ERR_FAIL; break;
     }
-    return hb_fail(code, "%s(%s): %s", call, what, sqlite3_errmsg(s->db));
+    return hb_fail(code, "%s: %s(%s): %s", s->path, call, what, sqlite3_errmsg(s->db));
 }
 
 hb_status store_sql_prepare(store *s, const char *what, const char *sql,
@@ -354,6 +354,22 @@ static hb_status check_version(int version)
     return HB_OK;
 }
 
+/* Version 0 is a new file; one that already holds tables at version 0 is
+ * another program's database (hilbench's first step sets version 1 with
+ * its first table), which hilbench must not fill with its own. One
+ * statement reads both, so another hilbench creating the file at the same
+ * time is seen before or after, never half-way. */
+static hb_status check_ours(store *s)
+{
+    int n = 0;
+    hb_status ret = pragma_int(s, "SELECT count(*) FROM sqlite_master WHERE "
+                               "(SELECT user_version FROM pragma_user_version) = 0", &n);
+    if (ret == HB_OK && n > 0)
+        ret = hb_fail(HB_ERR_FORMAT, "not a hilbench database (it holds %d tables or "
+                      "indexes of another program)", n);
+    return ret;
+}
+
 static hb_status migrate(store *s)
 {
     int version = 0;
@@ -455,7 +471,7 @@ hb_status store_open(const char *path, store **out)
     /* The version is checked before anything writes to the file, so a newer
      * database is left exactly as it was. */
     if ((ret = pragma_int(s, "PRAGMA user_version", &version)) != HB_OK ||
-        (ret = check_version(version)) != HB_OK)
+        (ret = check_version(version)) != HB_OK || (ret = check_ours(s)) != HB_OK)
         goto cleanup;
     if ((ret = store_sql_exec(s, "foreign_keys", "PRAGMA foreign_keys = ON")) != HB_OK ||
         (ret = set_wal(s)) != HB_OK ||
@@ -468,8 +484,11 @@ hb_status store_open(const char *path, store **out)
     s = NULL;
 cleanup:
     store_close(s);
-    /* Every failure message starts with the file: "<path>: <reason>". */
-    return ret == HB_OK ? ret : hb_context(ret, "%s", path);
+    /* Every failure message starts with the file: "<path>: <reason>"
+     * (store_sql_fail's already do). */
+    if (ret != HB_OK && strncmp(hb_last_error(), path, strlen(path)) != 0)
+        hb_context(ret, "%s", path);
+    return ret;
 }
 
 void store_close(store *s)

@@ -5,8 +5,9 @@
  *
  * store.c opens the database and migrates it, store_write.c holds the write
  * functions and store_json.c the JSON queries. All SQL errors go through
- * store_sql_fail() so every message names the failing call and statement:
- * "sqlite3_step(insert run): UNIQUE constraint failed: runs.uuid".
+ * store_sql_fail() so every message names the file, the failing call and
+ * statement: "results/hilbench.db: sqlite3_step(insert run): UNIQUE
+ * constraint failed: runs.uuid".
  */
 #ifndef STORE_INT_H
 #define STORE_INT_H
@@ -20,7 +21,7 @@ struct store {
     char *path;   /* owned copy, for messages */
 };
 
-/* Records "<call>(<what>): <sqlite message>" and returns the matching
+/* Records "<path>: <call>(<what>): <sqlite message>" and returns the matching
  * status: constraint -> HB_ERR_ARG, not a database/corrupt -> HB_ERR_FORMAT,
  * out of memory -> HB_ERR_MEM, anything else -> HB_ERR_FAIL. */
 hb_status store_sql_fail(store *s, const char *call, const char *what);

@@ -85,6 +85,10 @@ hb_status hb_mkdirs(const char *path)
                 break;
         }
     }
+    /* EEXIST above is also a file of that name */
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return hb_fail(HB_ERR_ARG, "%s: not a folder", path);
     return HB_OK;
 }
 

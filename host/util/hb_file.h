@@ -19,7 +19,7 @@ hb_status hb_read_file(const char *path, uint8_t **buf, size_t *len);
 /* Writes a whole file through a temporary name and rename(), so readers
  * never see half a file. */
 hb_status hb_write_file(const char *path, const void *buf, size_t len);
-/* mkdir -p. */
+/* mkdir -p; HB_ERR_ARG if path (or a folder on the way) is a file. */
 hb_status hb_mkdirs(const char *path);
 /* Lower-case hex SHA-256 of buf into out (65 bytes). */
 void hb_sha256_hex(const void *buf, size_t len, char out[65]);
