@@ -62,7 +62,7 @@ static void discover(void)
     while (d && (e = readdir(d)) != NULL)
         if (!strncmp(e->d_name, "test_", 5) && strlen(e->d_name) < sizeof(cases[0]) &&
             n_cases < MAX_CASES)
-            snprintf(cases[n_cases++], sizeof(cases[0]), "%s", e->d_name);
+            memcpy(cases[n_cases++], e->d_name, strlen(e->d_name) + 1);
     if (d)
         closedir(d);
     d = opendir(hbt_path("%s/light", root));

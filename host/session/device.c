@@ -151,7 +151,9 @@ static hb_status greet_mlperf(device *d)
         return st;
     }
     memset(&d->hello, 0, sizeof(d->hello));
-    snprintf(d->hello.name, sizeof(d->hello.name), "%s", d->mlperf_info.name);
+    /* A firmware's name may be longer than HELLO's: cut, as HELLO's is. */
+    snprintf(d->hello.name, sizeof(d->hello.name), "%.*s", (int)sizeof(d->hello.name) - 1,
+             d->mlperf_info.name);
     d->hello.counter_hz = 1000000;
     return HB_OK;
 }
