@@ -203,6 +203,23 @@ START_TEST(recommend_ties_and_no_scores)
 }
 END_TEST
 
+/* Qualities within 0.1 % of each other are a tie that latency breaks; a
+ * larger difference is not. */
+START_TEST(recommend_quality_within_rounding_ties)
+{
+    const char *db = hbt_path("%s/r.db", hbt_tmpdir("gate-round"));
+    const fake v[] = {{"slow", "s", 250.0, 1024, 1024, 100, 0, 0.90040},
+                      {"fast", "s", 1.0, 1024, 1024, 100, 0, 0.90000},
+                      {"worse", "s", 0.5, 1024, 1024, 100, 0, 0.89000}};
+    make_run(db, "native", "ok", v, 3);
+    json_t *rec = recommend_json(db, NULL, 0);
+    ck_assert_str_eq(chosen(rec), "fast");
+    ck_assert_str_eq(reason(rec, "slow"), "same accuracy, latency 250 ms > best 1 ms");
+    ck_assert_msg(strstr(reason(rec, "worse"), "accuracy"), "%s", reason(rec, "worse"));
+    json_decref(rec);
+}
+END_TEST
+
 /* Base and new runs whose differences are known. */
 static void gate_dbs(const char **base, const char **cur)
 {
@@ -502,6 +519,7 @@ static Suite *report_gate_suite(void)
     tcase_add_test(tc, recommend_ram_and_accuracy_budget);
     tcase_add_test(tc, recommend_nothing_fits);
     tcase_add_test(tc, recommend_ties_and_no_scores);
+    tcase_add_test(tc, recommend_quality_within_rounding_ties);
     suite_add_tcase(s, tc);
     tc = tcase_create("compare");
     tcase_add_test(tc, compare_finds_regressions);

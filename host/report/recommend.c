@@ -6,7 +6,10 @@
  * value the run did not record (no memory row, no score) is not met, since
  * "unknown" must never pass a gate. Among the eligible ones the best has
  * the best quality, then the lower latency, then the lower RAM; without
- * any score in the runs, latency and RAM alone decide.
+ * any score in the runs, latency and RAM alone decide. Qualities within
+ * REPORT_QUALITY_TIE of each other (relative) count as equal: a firmware
+ * that prints its outputs to a few digits must not outrank a variant many
+ * times faster by its rounding.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -16,6 +19,14 @@
 
 #include "report_int.h"
 
+#define REPORT_QUALITY_TIE 1e-3
+
+static int quality_same(double a, double b)
+{
+    double m = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+    return a == b || fabs(a - b) <= REPORT_QUALITY_TIE * m;
+}
+
 /* <0 when a ranks before b. Unknown values rank last. */
 static int rank_cmp(const report_set *s, const report_variant *a, const report_variant *b)
 {
@@ -23,7 +34,7 @@ static int rank_cmp(const report_set *s, const report_variant *a, const report_v
         int ka = !isnan(a->quality), kb = !isnan(b->quality);
         if (ka != kb)
             return kb - ka;
-        if (ka && a->quality != b->quality)
+        if (ka && !quality_same(a->quality, b->quality))
             return (a->quality > b->quality) == (s->metric.higher_is_better != 0) ? -1 : 1;
     }
     int la = !isnan(a->latency_ms), lb = !isnan(b->latency_ms);
@@ -109,7 +120,7 @@ static void lost_reason(const report_set *s, const report_variant *best,
         add_reason(reasons, "no %s score", m);
         return;
     }
-    if (m && !isnan(v->quality) && v->quality != best->quality) {
+    if (m && !isnan(v->quality) && !quality_same(v->quality, best->quality)) {
         report_metric_format(&s->metric, v->quality, x, sizeof(x));
         report_metric_format(&s->metric, best->quality, y, sizeof(y));
         add_reason(reasons, "%s %s %s best %s", m, x, s->metric.higher_is_better ? "<" : ">",
