@@ -253,12 +253,54 @@ START_TEST(run_progress)
 }
 END_TEST
 
+/* The listing is a table: every description starts in the header's
+ * DESCRIPTION column, however long a profile's name or link is. */
 START_TEST(boards_lists_native)
 {
     char *out = NULL;
     const char *args[] = {"boards", NULL};
     ck_assert_int_eq(hbt_hb(&out, args), 0);
     ck_assert_msg(strstr(out, "native") && strstr(out, "pty"), "%s", out);
+    const char *desc = strstr(out, "DESCRIPTION");
+    ck_assert_ptr_nonnull(desc);
+    long col = (long)(desc - out);
+    int rows = 0;
+    for (char *line = strchr(out, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        char *start = line + 1, *end = strchr(start, '\n');
+        ck_assert_msg(end && end - start > col && start[col - 1] == ' ' && start[col] != ' ',
+                      "row %d not aligned with DESCRIPTION at %ld:\n%s", rows, col, out);
+        rows++;
+    }
+    ck_assert_int_ge(rows, 2);
+    free(out);
+}
+END_TEST
+
+/* `hilbench --help` lists each command with a whole sentence on one line,
+ * and every command answers --help. */
+START_TEST(help_of_every_command)
+{
+    char *out = NULL;
+    const char *args[] = {"--help", NULL};
+    ck_assert_int_eq(hbt_hb(&out, args), 0);
+    char *list = strstr(out, "commands:\n");
+    ck_assert_ptr_nonnull(list);
+    int n = 0;
+    for (char *line = strchr(list, '\n') + 1; line[0] == ' '; line = strchr(line, '\n') + 1) {
+        char *end = strchr(line, '\n');
+        char name[32];
+        ck_assert_ptr_nonnull(end);
+        ck_assert_msg(end - line <= 80 && end[-1] == '.', "summary cut or too long: %.*s",
+                      (int)(end - line), line);
+        ck_assert_int_eq(sscanf(line, " %31s", name), 1);
+        char *help = NULL;
+        const char *h[] = {name, "--help", NULL};
+        ck_assert_msg(hbt_hb(&help, h) == 0, "%s --help: %s", name, help);
+        ck_assert_msg(strstr(help, "usage: hilbench ") && strstr(help, name), "%s", help);
+        free(help);
+        n++;
+    }
+    ck_assert_int_ge(n, 10);
     free(out);
 }
 END_TEST
@@ -273,6 +315,7 @@ static Suite *run_suite(void)
     tcase_add_test(tc, run_errors);
     tcase_add_test(tc, infer_matches_run);
     tcase_add_test(tc, boards_lists_native);
+    tcase_add_test(tc, help_of_every_command);
     tcase_add_test(tc, run_progress);
     suite_add_tcase(s, tc);
     return s;
