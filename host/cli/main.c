@@ -86,17 +86,19 @@ static void print_error(const char *msg)
     fputc('\n', stderr);
 }
 
-static volatile sig_atomic_t signals_seen;
+static volatile sig_atomic_t signals_seen, first_signal;
 
 /* First signal: let the session stop cleanly (mark the run, stop the
- * board). Second: stop every board process now and leave. */
+ * board). Second: stop every board process now and leave. Either way the
+ * exit status is the shell's for the first signal, 128 + its number. */
 static void on_signal(int sig)
 {
-    (void)sig;
     link_interrupt();
+    if (!first_signal)
+        first_signal = sig;
     if (signals_seen++) {
         board_proc_kill_all();
-        _exit(130);
+        _exit(128 + first_signal);
     }
 }
 
@@ -142,7 +144,9 @@ int main(int argc, char **argv)
         if (st != HB_OK) {
             fflush(stdout);
             print_error(hb_last_error());
-            return st == HB_ERR_ARG ? 2 : st == HB_ERR_INTERRUPTED ? 130 : 1;
+            if (st == HB_ERR_INTERRUPTED)
+                return 128 + (first_signal ? first_signal : SIGINT);
+            return st == HB_ERR_ARG ? 2 : 1;
         }
         return 0;
     }
