@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../target-stub/engine/nn_blob.h"
 #include "../target-stub/proto/proto.h"
 #include "board/board.h"
 #include "check_util.h"
@@ -456,6 +457,68 @@ START_TEST(stub_runs_each_request_once_through_noise)
 }
 END_TEST
 
+/* The stub checks a blob's arena itself, whatever the host checked: a
+ * valid blob whose header asks for more arena than the board announced is
+ * refused at LOAD_END with PROTO_E_ARENA, and the host's error says so and
+ * quotes the board's capacity. */
+START_TEST(stub_refuses_arena_beyond_capacity)
+{
+    size_t mlen = 0;
+    uint8_t *mfile = hbt_read_file(hbt_path("%s/sine_int8.tflite", hbt_models_dir()), &mlen);
+    ck_assert_ptr_nonnull(mfile);
+    graph *g = NULL;
+    hostrun *h = NULL;
+    ck_assert_int_eq(tflite_read(mfile, mlen, "sine", &g), HB_OK);
+    ck_assert_int_eq(hostrun_new(g, &h), HB_OK);
+    size_t blen = 0;
+    const uint8_t *orig = hostrun_blob(h, &blen);
+
+    link_conn *l = NULL;
+    char *tty = NULL;
+    board_proc *p = NULL;
+    ck_assert_int_eq(link_open_pty(&l, &tty), HB_OK);
+    char *argv[] = {(char *)getenv("HB_STUB_NATIVE"), tty, NULL};
+    ck_assert_ptr_nonnull(argv[0]);
+    ck_assert_int_eq(board_proc_start(argv, NULL, &p), HB_OK);
+    client *c = NULL;
+    client_hello_info hi;
+    client_model_info mi;
+    ck_assert_int_eq(client_new(l, 2000, 3, &c), HB_OK);
+    ck_assert_msg(client_hello(c, 10000, &hi) == HB_OK, "%s", hb_last_error());
+    link_pty_release(l);
+
+    /* One byte of arena more than the board has; the header CRC kept
+     * valid so that only the arena can be the reason. */
+    uint8_t *blob = malloc(blen);
+    ck_assert_ptr_nonnull(blob);
+    memcpy(blob, orig, blen);
+    uint32_t arena = hi.arena_capacity + 1;
+    for (int k = 0; k < 4; k++)
+        blob[NN_BH_ARENA_BYTES + k] = (uint8_t)(arena >> (8 * k));
+    uint32_t crc = proto_crc32(0, blob + 16, blen - 16);
+    for (int k = 0; k < 4; k++)
+        blob[NN_BH_CRC + k] = (uint8_t)(crc >> (8 * k));
+
+    ck_assert_int_eq(client_load(c, blob, blen, &mi), HB_ERR_BOARD);
+    ck_assert_int_eq(client_last_error_code(c), PROTO_E_ARENA);
+    char want[64];
+    snprintf(want, sizeof(want), "board capacity %u bytes", hi.arena_capacity);
+    ck_assert_msg(strstr(hb_last_error(), "arena") && strstr(hb_last_error(), want), "%s",
+                  hb_last_error());
+    /* The stub holds no model now, and takes the unchanged blob. */
+    ck_assert_msg(client_load(c, orig, blen, &mi) == HB_OK, "%s", hb_last_error());
+
+    client_free(c);
+    link_close(l);
+    board_proc_stop(p, 2000);
+    free(tty);
+    free(blob);
+    hostrun_free(h);
+    graph_free(g);
+    free(mfile);
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
     Suite *s = suite_create("client");
@@ -472,6 +535,7 @@ static Suite *client_suite(void)
     tcase_set_timeout(ts, 120);
     tcase_add_test(ts, stub_answers_repeats_from_cache);
     tcase_add_test(ts, stub_runs_each_request_once_through_noise);
+    tcase_add_test(ts, stub_refuses_arena_beyond_capacity);
     suite_add_tcase(s, ts);
     return s;
 }

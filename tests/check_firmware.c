@@ -263,6 +263,43 @@ START_TEST(firmware_profile)
 }
 END_TEST
 
+/* nucleo-f446re-flash: the same image, the model in flash. Its flash
+ * command programs the image, then the blob at the flash model region's
+ * start as the linker script places it, and only then starts the board. */
+START_TEST(firmware_flash_profile)
+{
+    board_profile *b = NULL;
+    const char *ini = profile_path("nucleo-f446re-flash");
+    ck_assert_msg(board_load(ini, firmware_dir(), &b) == HB_OK, "%s", hb_last_error());
+    ck_assert_int_eq(b->model_in_flash, 1);
+    ck_assert_int_eq(b->link_type, BOARD_LINK_SERIAL);
+    ck_assert_str_eq(b->vid_pid, "0483:374b");
+    ck_assert_str_eq(b->image, hbt_path("%s/hilbench-stub-nucleo-f446re.elf", firmware_dir()));
+
+    size_t len = 0;
+    char *ld = (char *)hbt_read_file(
+        hbt_path("%s/target-stub/ports/nucleo-f446re/nucleo-f446re.ld", getenv("HB_SOURCE_DIR")),
+        &len);
+    ck_assert_ptr_nonnull(ld);
+    ck_assert_ptr_nonnull(strstr(ld, "FLASH_MODEL (r) : ORIGIN = 0x08020000, LENGTH = 384K"));
+    free(ld);
+
+    board_vars vars = {.image = b->image, .blob = "/tmp/x/model.blob"};
+    char **argv = NULL;
+    ck_assert_msg(board_argv_expand(b->flash_argv, &vars, &argv) == HB_OK, "%s",
+                  hb_last_error());
+    const char *want[] = {hbt_path("program {%s} verify", b->image),
+                          "program {/tmp/x/model.blob} 0x08020000 verify reset exit"};
+    int at = 0;
+    for (int k = 1; argv[k] && at < 2; k++)
+        if (strcmp(argv[k - 1], "-c") == 0 && strcmp(argv[k], want[at]) == 0)
+            at++;
+    ck_assert_msg(at == 2, "the flash command lacks, in order, -c \"%s\"", want[at]);
+    board_argv_free(argv);
+    board_free(b);
+}
+END_TEST
+
 static Suite *firmware_suite(void)
 {
     Suite *s = suite_create("firmware");
@@ -271,6 +308,7 @@ static Suite *firmware_suite(void)
     tcase_add_loop_test(tc, firmware_fits, 0, N_BOARDS);
     tcase_add_loop_test(tc, firmware_bin, 0, N_BOARDS);
     tcase_add_loop_test(tc, firmware_profile, 0, N_BOARDS);
+    tcase_add_test(tc, firmware_flash_profile);
     suite_add_tcase(s, tc);
     return s;
 }

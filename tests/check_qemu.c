@@ -282,6 +282,33 @@ START_TEST(qemu_fault_is_reported)
 }
 END_TEST
 
+/* Another board's image has no vector table where mps2-an386 looks for it:
+ * the core locks up before the stub answers and QEMU aborts. The error says
+ * so (the lockup line, not the register dump after it), every time. */
+START_TEST(qemu_lockup_is_reported)
+{
+    const char *dir = hbt_tmpdir("qemu-lockup");
+    char boards[4096], db[4096];
+    snprintf(boards, sizeof(boards), "%s", dir);
+    snprintf(db, sizeof(db), "%s/l.db", dir);
+    write_variant_profile(boards, "qemu-lockup",
+                          firmware_path("hilbench-stub-nucleo-f446re.elf"), "");
+    become_subreaper();
+    for (int k = 0; k < 3; k++) {
+        char *out = NULL;
+        const char *args[] = {"run", "--board", "qemu-lockup", "--boards", boards,
+                              "--model", hbt_path("%s/sine_int8.tflite", hbt_models_dir()),
+                              "--random", "1", "--db", db, "--quiet", NULL};
+        int rc = hbt_hb(&out, args);
+        ck_assert_msg(rc != 0, "%s", out);
+        ck_assert_msg(strstr(out, "qemu-lockup") && strstr(out, "signal 6") &&
+                          strstr(out, "Lockup"), "%s", out);
+        free(out);
+        ck_assert_int_eq(running_children(), 0);
+    }
+}
+END_TEST
+
 /* board_elf_footprint ------------------------------------------------------ */
 
 START_TEST(elf_footprint_of_firmware)
@@ -366,6 +393,7 @@ static Suite *qemu_suite(void)
     tcase_add_test(tc, qemu_hello_world_goldens);
     tcase_add_test(tc, qemu_never_answers);
     tcase_add_test(tc, qemu_fault_is_reported);
+    tcase_add_test(tc, qemu_lockup_is_reported);
     suite_add_tcase(s, tc);
     TCase *te = tcase_create("elf");
     tcase_add_test(te, elf_footprint_of_firmware);

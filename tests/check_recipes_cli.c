@@ -2,12 +2,13 @@
  * check_recipes_cli.c: `hilbench compress` and what `hilbench infer` needs
  * to read its output: .tflite and blob files of every quantisation recipe
  * give identical outputs, float I/O through the model's own quantisation,
- * and the command's errors.
+ * the command's errors, and `hilbench inspect --variant` of the same recipe.
  *
  * The model is the project's own sine_float.tflite (x [1, 1] -> three
  * FULLY_CONNECTED layers -> y [1, 1], trained on y = sin x for x in
  * [0, 2 pi)); calibration: 16 points spread over that interval.
  */
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +175,50 @@ START_TEST(command_refusals)
 }
 END_TEST
 
+/* `hilbench inspect --variant` shows the variant `compress` makes: the
+ * blob size is that of the compressed blob file, the layers are int8, and
+ * calibration (given, or the default random vectors) changes no size. */
+START_TEST(inspect_shows_the_variant)
+{
+    fixture f;
+    setup(&f, "inspect-variant");
+    const char *blob = hbt_path("%s/v.blob", f.dir);
+    char *out = NULL;
+    const char *c[] = {"compress", f.model, "--variant", "int8", "--calib", f.calib, "-o",
+                       blob, NULL};
+    ck_assert_msg(run_hilbench(&out, c) == 0, "%s", out);
+    free(out);
+    size_t blob_bytes = 0;
+    free(hbt_read_file(blob, &blob_bytes));
+    ck_assert_uint_gt(blob_bytes, 0);
+
+    for (int with_calib = 0; with_calib < 2; with_calib++) {
+        const char *i[] = {"inspect", f.model, "--variant", "int8", "--json",
+                           with_calib ? "--calib" : NULL, f.calib, NULL};
+        ck_assert_msg(run_hilbench(&out, i) == 0, "%s", out);
+        json_error_t e;
+        json_t *j = json_loads(out, 0, &e);
+        ck_assert_msg(j != NULL, "%s: %s", e.text, out);
+        ck_assert_uint_eq(json_integer_value(json_object_get(j, "blob_bytes")), blob_bytes);
+        json_t *l0 = json_array_get(json_object_get(j, "layers"), 0);
+        json_t *o0 = json_array_get(json_object_get(l0, "outputs"), 0);
+        ck_assert_str_eq(json_string_value(json_object_get(o0, "dtype")), "int8");
+        json_decref(j);
+        free(out);
+    }
+    /* An int8 model cannot be quantised again: the recipe's own reason. */
+    const char *tfl = hbt_path("%s/v.tflite", f.dir);
+    const char *c8[] = {"compress", f.model, "--variant", "int8", "--calib", f.calib, "-o",
+                        tfl, NULL};
+    ck_assert_msg(run_hilbench(&out, c8) == 0, "%s", out);
+    free(out);
+    const char *q[] = {"inspect", tfl, "--variant", "int8", NULL};
+    ck_assert_int_ne(run_hilbench(&out, q), 0);
+    ck_assert_msg(strstr(out, "not float"), "%s", out);
+    free(out);
+}
+END_TEST
+
 static Suite *recipes_cli_suite(void)
 {
     Suite *s = suite_create("recipes_cli");
@@ -181,6 +226,7 @@ static Suite *recipes_cli_suite(void)
     tcase_add_loop_test(tc, tflite_and_blob_agree, 0, (int)(sizeof(recipes) / sizeof(recipes[0])));
     tcase_add_loop_test(tc, command_errors, 0, (int)(sizeof(errors) / sizeof(errors[0])));
     tcase_add_test(tc, command_refusals);
+    tcase_add_test(tc, inspect_shows_the_variant);
     suite_add_tcase(s, tc);
     return s;
 }

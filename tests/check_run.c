@@ -2,7 +2,8 @@
  * check_run.c: `hilbench run` end to end on the native board, with the
  * project's own models (no ../shared needed): outputs equal the host
  * engine's, per-layer counts recorded, the board process gone afterwards,
- * errors clear.
+ * errors clear; a model too big for the stub's RAM runs from flash
+ * (native-flash).
  */
 #include <jansson.h>
 #include <pty.h>
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 #include "check_util.h"
+#include "model/graph.h"
+#include "model/tflite.h"
 
 /* Board processes must not outlive hilbench. The test process becomes a
  * sub-reaper, so a board process hilbench left behind would be reparented
@@ -253,12 +256,107 @@ START_TEST(run_progress)
 }
 END_TEST
 
+/* A model bigger than the native stub's model buffer (16 MiB): uploaded
+ * into RAM it is refused before anything is sent, naming the capacity;
+ * placed in flash (native-flash: the stub maps the blob file before it
+ * starts) the same model runs, with the host engine's outputs. */
+START_TEST(flash_runs_model_bigger_than_ram)
+{
+    enum { IN = 4096, OUT = 1100 }; /* 4096 x 1100 float weights: 18.0 MB */
+    const char *dir = hbt_tmpdir("flash-big");
+    const char *model = hbt_path("%s/big.tflite", dir), *db = hbt_path("%s/b.db", dir);
+    int32_t d_in[] = {1, IN}, d_w[] = {OUT, IN}, d_b[] = {OUT}, d_out[] = {1, OUT};
+    float *w = malloc(sizeof(float) * IN * OUT), b[OUT];
+    ck_assert_ptr_nonnull(w);
+    for (long i = 0; i < (long)IN * OUT; i++)
+        w[i] = (float)((i * 7919) % 201 - 100) / 1e4f;
+    for (int i = 0; i < OUT; i++)
+        b[i] = (float)(i % 13) / 10.0f;
+    graph *g = NULL;
+    int t_in, t_w, t_b, t_out;
+    ck_assert_int_eq(graph_new(&g), HB_OK);
+    graph_add_tensor(g, "in", NN_DT_FLOAT32, 2, d_in, NULL, 0, &t_in);
+    graph_add_tensor(g, "w", NN_DT_FLOAT32, 2, d_w, w, sizeof(float) * IN * OUT, &t_w);
+    graph_add_tensor(g, "b", NN_DT_FLOAT32, 1, d_b, b, sizeof(b), &t_b);
+    graph_add_tensor(g, "out", NN_DT_FLOAT32, 2, d_out, NULL, 0, &t_out);
+    graph_options none = {0};
+    int in[] = {t_in, t_w, t_b}, out[] = {t_out};
+    ck_assert_int_eq(graph_add_op(g, NN_OP_FULLY_CONNECTED, 3, in, 1, out, &none, NULL), HB_OK);
+    ck_assert_int_eq(graph_set_io(g, 1, &t_in, 1, &t_out), HB_OK);
+    ck_assert_msg(tflite_write_file(g, model) == HB_OK, "%s", hb_last_error());
+    graph_free(g);
+    free(w);
+
+    become_subreaper();
+    char *text = NULL;
+    const char *ram[] = {"run", "--board", "native", "--model", model, "--random", "2",
+                         "--db", db, "--quiet", NULL};
+    ck_assert_int_ne(hbt_hb(&text, ram), 0);
+    ck_assert_msg(strstr(text, "exceeds its model capacity of 16777216"), "%s", text);
+    free(text);
+    const char *flash[] = {"run", "--board", "native-flash", "--model", model, "--random", "2",
+                           "--db", db, "--quiet", NULL};
+    int rc = hbt_hb(&text, flash);
+    ck_assert_msg(rc == 0, "native-flash (%d):\n%s", rc, text);
+    ck_assert_msg(strstr(text, "outputs identical to the host engine: 2/2"), "%s", text);
+    free(text);
+    ck_assert_int_eq(running_children(), 0);
+    json_t *j = hbt_show_json(db, "1");
+    json_t *v = json_array_get(json_object_get(j, "variants"), 0);
+    ck_assert_int_gt(json_integer_value(json_object_get(v, "blob_bytes")), 16 << 20);
+    ck_assert_int_eq(json_array_size(json_object_get(v, "inferences")), 2);
+    json_decref(j);
+}
+END_TEST
+
+/* The listing is a table: every description starts in the header's
+ * DESCRIPTION column, however long a profile's name or link is. */
 START_TEST(boards_lists_native)
 {
     char *out = NULL;
     const char *args[] = {"boards", NULL};
     ck_assert_int_eq(hbt_hb(&out, args), 0);
     ck_assert_msg(strstr(out, "native") && strstr(out, "pty"), "%s", out);
+    const char *desc = strstr(out, "DESCRIPTION");
+    ck_assert_ptr_nonnull(desc);
+    long col = (long)(desc - out);
+    int rows = 0;
+    for (char *line = strchr(out, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        char *start = line + 1, *end = strchr(start, '\n');
+        ck_assert_msg(end && end - start > col && start[col - 1] == ' ' && start[col] != ' ',
+                      "row %d not aligned with DESCRIPTION at %ld:\n%s", rows, col, out);
+        rows++;
+    }
+    ck_assert_int_ge(rows, 2);
+    free(out);
+}
+END_TEST
+
+/* `hilbench --help` lists each command with a whole sentence on one line,
+ * and every command answers --help. */
+START_TEST(help_of_every_command)
+{
+    char *out = NULL;
+    const char *args[] = {"--help", NULL};
+    ck_assert_int_eq(hbt_hb(&out, args), 0);
+    char *list = strstr(out, "commands:\n");
+    ck_assert_ptr_nonnull(list);
+    int n = 0;
+    for (char *line = strchr(list, '\n') + 1; line[0] == ' '; line = strchr(line, '\n') + 1) {
+        char *end = strchr(line, '\n');
+        char name[32];
+        ck_assert_ptr_nonnull(end);
+        ck_assert_msg(end - line <= 80 && end[-1] == '.', "summary cut or too long: %.*s",
+                      (int)(end - line), line);
+        ck_assert_int_eq(sscanf(line, " %31s", name), 1);
+        char *help = NULL;
+        const char *h[] = {name, "--help", NULL};
+        ck_assert_msg(hbt_hb(&help, h) == 0, "%s --help: %s", name, help);
+        ck_assert_msg(strstr(help, "usage: hilbench ") && strstr(help, name), "%s", help);
+        free(help);
+        n++;
+    }
+    ck_assert_int_ge(n, 10);
     free(out);
 }
 END_TEST
@@ -273,6 +371,8 @@ static Suite *run_suite(void)
     tcase_add_test(tc, run_errors);
     tcase_add_test(tc, infer_matches_run);
     tcase_add_test(tc, boards_lists_native);
+    tcase_add_test(tc, help_of_every_command);
+    tcase_add_test(tc, flash_runs_model_bigger_than_ram);
     tcase_add_test(tc, run_progress);
     suite_add_tcase(s, tc);
     return s;

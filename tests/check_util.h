@@ -16,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ../shared (HB_SHARED_DIR), or NULL if it is not there. */
+/* The shared models and goldens: $HILBENCH_SHARED, else the folder CMake
+ * found (HB_SHARED_DIR); NULL if it is not there. */
 const char *hbt_shared_dir(void);
 /* Project-made models folder (HB_MODELS_DIR). */
 const char *hbt_models_dir(void);

@@ -195,6 +195,10 @@ pid_t board_proc_pid(const board_proc *p);
  * status). Once it has exited, what it left in its process group is
  * killed. */
 int board_proc_alive(board_proc *p, int *status);
+/* Waits up to timeout_ms (<= 0: not at all) for the process to exit by
+ * itself; 1 if it has (then as board_proc_alive()), 0 if it still runs.
+ * NULL counts as exited. */
+int board_proc_wait(board_proc *p, int timeout_ms);
 /* SIGTERM to the group, SIGKILL after grace_ms, reaps, frees. NULL fine. */
 void board_proc_stop(board_proc *p, int grace_ms);
 /* Runs argv to completion within timeout_ms (> 0; killed after it), output
@@ -211,7 +215,8 @@ hb_status board_proc_start_stdio(char *const argv[], const char *log_path,
                                  board_proc **out, int *to_child, int *from_child);
 /* The last non-empty line of the log at path written after byte offset
  * from, at most cap - 1 bytes, into out ("" when there is none or the file
- * cannot be read). */
+ * cannot be read); once a line contains "fatal:", the last such line
+ * instead (what follows it is a crash dump). */
 void board_proc_log_tail(const char *path, long from, char *out, size_t cap);
 /* Async-signal-safe: SIGKILLs every live process group started here. */
 void board_proc_kill_all(void);

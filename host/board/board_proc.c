@@ -444,14 +444,28 @@ void board_proc_log_tail(const char *path, long from, char *out, size_t cap)
         fclose(f);
         return;
     }
+    int fatal = 0;
     while (fgets(line, sizeof(line), f)) {
         size_t n = strlen(line);
         while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = '\0';
+        /* A fatal line explains a crash better than the register dump
+         * that follows it (QEMU's "qemu: fatal: Lockup ..."). */
+        if (strstr(line, "fatal:"))
+            fatal = 1;
+        else if (fatal)
+            continue;
         if (n)
             snprintf(out, cap, "%s", line);
     }
     fclose(f);
+}
+
+int board_proc_wait(board_proc *p, int timeout_ms)
+{
+    if (p && !p->reaped)
+        wait_exit(p, timeout_ms);
+    return !board_proc_alive(p, NULL);
 }
 
 hb_status board_proc_run(char *const argv[], int timeout_ms,

@@ -31,7 +31,8 @@ typedef struct {
     const char *name;
     const char *usage;   /* positional arguments, e.g. "MODEL" */
     int min_pos, max_pos;
-    const char *summary;
+    const char *summary; /* first line: the one-line summary of `hilbench --help`;
+                          * all of it heads `hilbench NAME --help` */
     const cli_option *options; /* ends with {0} */
     hb_status (*run)(const cli_args *a);
 } cli_command;

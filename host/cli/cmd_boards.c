@@ -54,6 +54,21 @@ static const char *link_name(board_link_type t)
                                     : "socket";
 }
 
+/* The CLOCK and LINK columns of profile b. */
+static void board_columns(const board_profile *b, char *clock, size_t clock_cap, char *link,
+                          size_t link_cap)
+{
+    snprintf(clock, clock_cap, "-");
+    if (b->clock_hz)
+        snprintf(clock, clock_cap, "%gM", (double)b->clock_hz / 1e6);
+    if (b->link_type == BOARD_LINK_SERIAL)
+        snprintf(link, link_cap, "serial %d", b->baud);
+    else
+        snprintf(link, link_cap, "%s", link_name(b->link_type));
+    if (b->protocol == BOARD_PROTO_MLPERF_TINY) /* not the stub's protocol: say so */
+        snprintf(link + strlen(link), link_cap - strlen(link), ",mlperf-tiny");
+}
+
 hb_status cmd_boards(const cli_args *a)
 {
     const char *dirs[16];
@@ -64,21 +79,24 @@ hb_status cmd_boards(const cli_args *a)
         st = board_list(dirs, n_dirs, hb_firmware_dir(), warn, NULL, &list, &n);
     if (st != HB_OK)
         return st;
-    printf("%-18s %-14s %-8s %-13s %-8s %s\n", "BOARD", "CPU", "CLOCK", "UNIT", "LINK",
-           "DESCRIPTION");
-    for (int i = 0; i < n; i++) {
-        const board_profile *b = list[i];
-        char clock[32] = "-", link[96];
-        if (b->clock_hz)
-            snprintf(clock, sizeof(clock), "%gM", (double)b->clock_hz / 1e6);
-        if (b->link_type == BOARD_LINK_SERIAL)
-            snprintf(link, sizeof(link), "serial %d", b->baud);
-        else
-            snprintf(link, sizeof(link), "%s", link_name(b->link_type));
-        if (b->protocol == BOARD_PROTO_MLPERF_TINY) /* not the stub's protocol: say so */
-            snprintf(link + strlen(link), sizeof(link) - strlen(link), ",mlperf-tiny");
-        printf("%-18s %-14s %-8s %-13s %-8s %s\n", b->name, b->cpu ? b->cpu : "-", clock,
-               b->timing_unit, link, b->description ? b->description : "");
+    /* Columns as wide as their widest entry: profile names are free. */
+    int w[5] = {5, 3, 5, 4, 4};
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            printf("%-*s %-*s %-*s %-*s %-*s %s\n", w[0], "BOARD", w[1], "CPU", w[2], "CLOCK",
+                   w[3], "UNIT", w[4], "LINK", "DESCRIPTION");
+        for (int i = 0; i < n; i++) {
+            const board_profile *b = list[i];
+            char clock[32], link[96];
+            board_columns(b, clock, sizeof(clock), link, sizeof(link));
+            const char *col[5] = {b->name, b->cpu ? b->cpu : "-", clock, b->timing_unit, link};
+            for (int c = 0; pass == 0 && c < 5; c++)
+                if ((int)strlen(col[c]) > w[c])
+                    w[c] = (int)strlen(col[c]);
+            if (pass == 1)
+                printf("%-*s %-*s %-*s %-*s %-*s %s\n", w[0], col[0], w[1], col[1], w[2],
+                       col[2], w[3], col[3], w[4], col[4], b->description ? b->description : "");
+        }
     }
     if (n == 0)
         printf("(no board profiles in %s)\n", dirs[n_dirs - 1]);

@@ -1,16 +1,22 @@
 /*
- * cmd_inspect.c: `hilbench inspect MODEL [--json]`: what the board will run.
+ * cmd_inspect.c: `hilbench inspect MODEL [--variant RECIPE [--calib DIR]]
+ * [--json]`: what the board will run.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "compress/compress.h"
 #include "model/blob.h"
 #include "model/model_read.h"
+#include "session/vectors.h"
 
 const cli_option cli_opts_inspect[] = {
-    {"variant", "RECIPE", "inspect a variant of the model (today: float, the model as given)", 0, 0},
+    {"variant", "RECIPE", "inspect the variant a recipe makes (docs/variants.md; default: float, "
+                          "the model as given)", 0, 0},
+    {"calib", "DIR", "calibration vectors for the recipe (default: 8 random ones; layers, sizes "
+                     "and arena do not depend on them)", 0, 0},
     {"json", NULL, "print JSON: arena_bytes, blob_bytes, layers[index, op, macs, param_bytes, "
                    "inputs, outputs]", 0, 0},
     {0},
@@ -57,6 +63,63 @@ static void tensors_text(const graph *g, const int *idx, int n, char *out, size_
     }
 }
 
+/* The variant recipe text makes of *g, which it replaces. Calibration: the
+ * files in calib_dir, else 8 vectors uniform in [-1, 1) (what they hold
+ * changes scales only, not what inspect shows). */
+static hb_status make_variant(graph **g, const char *text, const char *calib_dir)
+{
+    enum { N_RANDOM = 8 };
+    compress_recipe *r = NULL;
+    graph *v = NULL;
+    vectors calib = {0};
+    const float **ptrs = NULL;
+    float *random = NULL;
+    size_t values = 0; /* of all inputs, one vector */
+    int n = 0;
+    hb_status st;
+
+    if ((st = compress_recipe_parse(text, &r)) != HB_OK)
+        return st;
+    if (calib_dir) {
+        if ((st = vectors_load_float_dir(calib_dir, *g, &calib)) != HB_OK)
+            goto cleanup;
+        n = calib.n;
+    } else if (compress_recipe_needs_calibration(r)) {
+        for (int k = 0; k < (*g)->n_inputs; k++)
+            values += graph_tensor_count(&(*g)->tensors[(*g)->inputs[k]]);
+        if (!(random = malloc(N_RANDOM * (values ? values : 1) * sizeof(float)))) {
+            st = hb_fail(HB_ERR_MEM, "out of memory");
+            goto cleanup;
+        }
+        uint32_t x = 1000; /* xorshift32, as the goldens' inputs */
+        for (size_t i = 0; i < N_RANDOM * values; i++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            random[i] = (float)((double)x / 4294967296.0 * 2.0 - 1.0);
+        }
+        n = N_RANDOM;
+    }
+    if (n > 0 && !(ptrs = calloc((size_t)n, sizeof(*ptrs)))) {
+        st = hb_fail(HB_ERR_MEM, "out of memory");
+        goto cleanup;
+    }
+    for (int i = 0; i < n; i++)
+        ptrs[i] = calib_dir ? (const float *)(const void *)calib.data[i]
+                            : random + (size_t)i * values;
+    compress_context ctx = {ptrs, n, NULL};
+    if ((st = compress_apply(*g, r, &ctx, &v, NULL)) != HB_OK)
+        goto cleanup;
+    graph_free(*g);
+    *g = v;
+cleanup:
+    free(ptrs);
+    free(random);
+    vectors_free(&calib);
+    compress_recipe_free(r);
+    return st;
+}
+
 hb_status cmd_inspect(const cli_args *a)
 {
     const char *model = a->pos[0], *recipe = cli_get(a, "variant");
@@ -66,11 +129,12 @@ hb_status cmd_inspect(const cli_args *a)
     blob_info info;
     hb_status st;
 
-    if (recipe && strcmp(recipe, "float") != 0)
-        return hb_fail(HB_ERR_ARG, "inspect: --variant '%s' is not supported (only float, the "
-                       "model as given; hilbench compress makes the others)", recipe);
     if ((st = model_read_file(model, &g)) != HB_OK)
         return st;
+    if (recipe && (st = make_variant(&g, recipe, cli_get(a, "calib"))) != HB_OK) {
+        hb_context(st, "%s", model);
+        goto cleanup;
+    }
     if ((st = blob_build(g, &blob, &len, &info)) != HB_OK) {
         hb_context(st, "%s", model);
         goto cleanup;

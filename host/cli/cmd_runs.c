@@ -121,7 +121,11 @@ static void print_scores(FILE *f, json_t *run, json_t *variants)
             else
                 fprintf(f, "%10s", "-");
         }
-        fprintf(f, " %12lld %10s %10s\n", median_cycles(v), blob, arena);
+        long long cycles = median_cycles(v);
+        char count[32] = "-"; /* no vector finished */
+        if (cycles >= 0)
+            snprintf(count, sizeof(count), "%lld", cycles);
+        fprintf(f, " %12s %10s %10s\n", count, blob, arena);
     }
 }
 

@@ -17,41 +17,45 @@ static const cli_command commands[] = {
     {"ports", NULL, 0, 0, "List the serial ports with their USB ids and serial numbers.",
      cli_opts_ports, cmd_ports},
     {"compress", "MODEL", 1, 1,
-     "Make a variant of a float .tflite or .onnx model with a recipe (docs/variants.md)\n"
-     "and write it as a .tflite file (OUT ending in .tflite) or as a hilbench blob.",
+     "Make a variant of a float model with a recipe (docs/variants.md).\n"
+     "MODEL is a .tflite or .onnx file; the variant is written as a .tflite file\n"
+     "(OUT ending in .tflite) or as a hilbench blob.",
      cli_opts_compress, cmd_compress},
     {"infer", "MODEL", 1, 1,
-     "Run one inference on the host with the engine the stub runs (MODEL: .tflite,\n"
-     ".onnx or a hilbench blob); raw little-endian tensor bytes in and out.",
+     "Run one inference on the host with the engine the stub runs.\n"
+     "MODEL is a .tflite, .onnx or hilbench blob file; raw little-endian tensor\n"
+     "bytes in and out.",
      cli_opts_infer, cmd_infer},
     {"inspect", "MODEL", 1, 1,
-     "Show each layer (op, shapes, dtypes, MACs, parameter bytes), the blob size and\n"
-     "the planned arena.",
+     "Show a model's layers, blob size and planned arena.\n"
+     "Each layer with its op, shapes, dtypes, MACs and parameter bytes.",
      cli_opts_inspect, cmd_inspect},
     {"run", NULL, 0, 0,
-     "Benchmark variants of a model on a board: make each from its recipe, upload it,\n"
-     "stream the vectors, time every layer, score it against the labels and the\n"
-     "reference variant, record everything in the database and print a summary.",
+     "Benchmark variants of a model on a board and record the results.\n"
+     "Makes each variant from its recipe, uploads it, streams the vectors, times\n"
+     "every layer, scores it against the labels and the reference variant, records\n"
+     "everything in the database and prints a summary.",
      cli_opts_run, cmd_run},
     {"runs", NULL, 0, 0, "List the recorded runs.", cli_opts_runs, cmd_runs},
     {"show", "RUN", 1, 1, "Show one run (a number, or a prefix of its uuid).", cli_opts_show,
      cmd_show},
     {"report", "RUN", 1, 1,
-     "Charts (PNG, SVG) and a page (report.html, report.md) of one run, or of several\n"
-     "(RUN,RUN,...; latest or latest:BOARD also work): quality against latency, per-layer\n"
-     "latency and SNR, memory, latency spread; with a budget, the recommendation.",
+     "Charts and a page (report.html, report.md) of one run or of several.\n"
+     "RUN is a run, RUN,RUN,..., latest or latest:BOARD. Charts (PNG, SVG): quality\n"
+     "against latency, per-layer latency and SNR, memory, latency spread; with a\n"
+     "budget, the recommendation.",
      cli_opts_report, cmd_report},
     {"recommend", "RUN", 1, 1,
-     "The best variant within a budget, and why each other one lost; exit status 1\n"
-     "when none meets it.",
+     "The best variant within a budget, and why each other one lost.\n"
+     "Exit status 1 when none meets it.",
      cli_opts_recommend, cmd_recommend},
     {"compare", "BASE NEW", 2, 2,
-     "Differences of NEW against BASE per board and variant; exit status 1 on a\n"
-     "regression beyond tolerance, 2 when they cannot be compared.",
+     "Differences of NEW against BASE per board and variant.\n"
+     "Exit status 1 on a regression beyond tolerance, 2 when they cannot be compared.",
      cli_opts_compare, cmd_compare},
     {"merge", "OUT.db IN.db...", 2, 256,
-     "Copy every run of the IN databases (from other bench hosts) into OUT: new ids,\n"
-     "the same uuids; a run OUT already has is not added twice.",
+     "Copy every run of the IN databases (other bench hosts) into OUT.\n"
+     "Runs get new ids and keep their uuids; a run OUT already has is not added twice.",
      cli_opts_merge, cmd_merge},
 };
 
@@ -82,17 +86,19 @@ static void print_error(const char *msg)
     fputc('\n', stderr);
 }
 
-static volatile sig_atomic_t signals_seen;
+static volatile sig_atomic_t signals_seen, first_signal;
 
 /* First signal: let the session stop cleanly (mark the run, stop the
- * board). Second: stop every board process now and leave. */
+ * board). Second: stop every board process now and leave. Either way the
+ * exit status is the shell's for the first signal, 128 + its number. */
 static void on_signal(int sig)
 {
-    (void)sig;
     link_interrupt();
+    if (!first_signal)
+        first_signal = sig;
     if (signals_seen++) {
         board_proc_kill_all();
-        _exit(130);
+        _exit(128 + first_signal);
     }
 }
 
@@ -138,7 +144,9 @@ int main(int argc, char **argv)
         if (st != HB_OK) {
             fflush(stdout);
             print_error(hb_last_error());
-            return st == HB_ERR_ARG ? 2 : st == HB_ERR_INTERRUPTED ? 130 : 1;
+            if (st == HB_ERR_INTERRUPTED)
+                return 128 + (first_signal ? first_signal : SIGINT);
+            return st == HB_ERR_ARG ? 2 : 1;
         }
         return 0;
     }

@@ -168,17 +168,19 @@ static hb_status board_error(client *c, uint8_t type, const proto_frame *f)
 
 /* ---- what the client learns ---------------------------------------------------- */
 
-static void rtt_sample(client_rtt *e, double r)
+static void rtt_sample(client_rtt *e, double r, size_t bytes)
 {
     if (r < 0)
         r = 0;
     if (!e->have) {
         e->srtt = r;
         e->rttvar = r / 2;
+        e->sbytes = (double)bytes;
         e->have = 1;
     } else {
         e->rttvar = 0.75 * e->rttvar + 0.25 * fabs(e->srtt - r);
         e->srtt = 0.875 * e->srtt + 0.125 * r;
+        e->sbytes = 0.875 * e->sbytes + 0.125 * (double)bytes;
     }
     double rto = e->srtt + (4 * e->rttvar > 0.5 ? 4 * e->rttvar : 0.5);
     e->rto = rto > CLIENT_RTO_MIN_MS ? rto : CLIENT_RTO_MIN_MS;
@@ -359,6 +361,12 @@ hb_status client_request(client *c, const client_req *r, client_budget *b)
         double scale = 1.0;
         if (rate == 0 && c->proven_bytes > 0 && n + r->resp_bytes > c->proven_bytes)
             scale = (double)(n + r->resp_bytes) / (double)c->proven_bytes;
+        /* Likewise a frame larger than those the round trips were learnt
+         * on: after small requests a full chunk through a slow emulated
+         * UART would otherwise time out every time, and be taken for loss. */
+        if (rate == 0 && e->have && e->sbytes > 0 && n + r->resp_bytes > e->sbytes &&
+            (double)(n + r->resp_bytes) / e->sbytes > scale)
+            scale = (double)(n + r->resp_bytes) / e->sbytes;
         double rto = rto_try * scale + wire_ms;
         if (rto > r->budget_ms)
             rto = r->budget_ms;
@@ -368,7 +376,7 @@ hb_status client_request(client *c, const client_req *r, client_budget *b)
             /* Karn: after a silent try, which try was answered is
              * unknown; after damaged ones only, it was this one. */
             if (silent_tries == 0 && r->type != PROTO_HELLO) {
-                rtt_sample(e, now_ms_f() - sent - wire_ms);
+                rtt_sample(e, now_ms_f() - sent - wire_ms, n + r->resp_bytes);
                 if (n + r->resp_bytes > c->proven_bytes)
                     c->proven_bytes = n + r->resp_bytes;
             }

@@ -21,6 +21,8 @@
 typedef struct {
     double srtt, rttvar;
     int have;                  /* a sample has been taken */
+    double sbytes;             /* smoothed size of the sampled exchanges
+                                * (request and answer frames), bytes */
     double rto;                /* per-try time-out to start a request with */
 } client_rtt;
 

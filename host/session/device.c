@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #define HELLO_TIMEOUT_MS 15000
+/* How long a process whose link just closed gets to finish exiting. */
+#define EXIT_GRACE_MS 500
 
 hb_status device_check_alive(device *d)
 {
@@ -26,6 +28,16 @@ hb_status device_check_alive(device *d)
     return hb_fail(HB_ERR_BOARD, "board %s: its process exited with status %d%s%s",
                    d->board->name, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                    last[0] ? ": " : "", last);
+}
+
+/* After a failed start: HB_ERR_BOARD (the link closed) usually means the
+ * process is on its way out, and its exit status, not the closed link,
+ * says why; give it a moment to finish. */
+static hb_status check_exited(device *d, hb_status st)
+{
+    if (st == HB_ERR_BOARD)
+        board_proc_wait(d->proc, EXIT_GRACE_MS);
+    return device_check_alive(d);
 }
 
 static hb_status watchdog(void *ctx)
@@ -146,7 +158,7 @@ static hb_status greet_mlperf(device *d)
     if ((st = mlperf_new(d->link, b->name, &d->mlperf)) != HB_OK)
         return st;
     if ((st = mlperf_hello(d->mlperf, HELLO_TIMEOUT_MS, &d->mlperf_info)) != HB_OK) {
-        if ((st == HB_ERR_TIMEOUT || st == HB_ERR_BOARD) && device_check_alive(d) != HB_OK)
+        if ((st == HB_ERR_TIMEOUT || st == HB_ERR_BOARD) && check_exited(d, st) != HB_OK)
             st = HB_ERR_BOARD;
         return st;
     }
@@ -242,7 +254,7 @@ static hb_status start(device *d, const char *blob_path, int mode)
         if ((st = greet_mlperf(d)) != HB_OK)
             goto cleanup;
     } else if ((st = greet_stub(d)) != HB_OK) {
-        if ((st == HB_ERR_TIMEOUT || st == HB_ERR_BOARD) && device_check_alive(d) != HB_OK)
+        if ((st == HB_ERR_TIMEOUT || st == HB_ERR_BOARD) && check_exited(d, st) != HB_OK)
             st = HB_ERR_BOARD;
         else
             hb_context(st, "board %s", b->name);

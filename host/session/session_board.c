@@ -5,7 +5,6 @@
 #include "session_int.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +25,8 @@ hb_status session_board_failure(session *s, hb_status st, const session_variant 
     snprintf(msg, sizeof(msg), "%s", hb_last_error());
     /* A board that refused a request is alive: nothing to wait for. */
     int dying = st == HB_ERR_BOARD && session_board_trouble(s, st);
-    for (int k = 0; dying && dev && dev->proc && k < 50 && board_proc_alive(dev->proc, NULL);
-         k++)
-        poll(NULL, 0, 10);
+    if (dying && dev)
+        board_proc_wait(dev->proc, 500);
     if (dev && device_check_alive(dev) != HB_OK)
         snprintf(msg, sizeof(msg), "%s", hb_last_error());
     return hb_fail(st, "variant %s of %s%s%s: %s", v->recipe, v->model_file,
