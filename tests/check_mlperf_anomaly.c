@@ -28,30 +28,6 @@ static const float clips[4][6] = {
 };
 static const char *const clip_names[4] = {"quiet", "bang", "hum", "crash"};
 
-/* An autoencoder that halves its input: its reconstruction error is a
- * quarter of the input's mean square, so loud clips are the anomalies. */
-static void write_halver(const char *path)
-{
-    graph *g = NULL;
-    float w[16] = {0}, b[4] = {0};
-    int in, wt, bt, out;
-    int32_t d_in[2] = {1, 4}, d_w[2] = {4, 4}, d_b[1] = {4};
-    for (int i = 0; i < 4; i++)
-        w[i * 4 + i] = 0.5f;
-    ck_assert_int_eq(graph_new(&g), HB_OK);
-    ck_assert_int_eq(graph_add_tensor(g, "input", NN_DT_FLOAT32, 2, d_in, NULL, 0, &in), HB_OK);
-    ck_assert_int_eq(graph_add_tensor(g, "w", NN_DT_FLOAT32, 2, d_w, w, sizeof(w), &wt), HB_OK);
-    ck_assert_int_eq(graph_add_tensor(g, "b", NN_DT_FLOAT32, 1, d_b, b, sizeof(b), &bt), HB_OK);
-    ck_assert_int_eq(graph_add_tensor(g, "output", NN_DT_FLOAT32, 2, d_in, NULL, 0, &out), HB_OK);
-    int io[3] = {in, wt, bt};
-    graph_options opt = {0};
-    ck_assert_int_eq(graph_add_op(g, NN_OP_FULLY_CONNECTED, 3, io, 1, &out, &opt, NULL), HB_OK);
-    ck_assert_int_eq(graph_set_io(g, 1, &in, 1, &out), HB_OK);
-    ck_assert_int_eq(graph_validate(g), HB_OK);
-    ck_assert_int_eq(tflite_write_file(g, path), HB_OK);
-    graph_free(g);
-}
-
 typedef struct {
     char dir[1024], data[1100], model[1100], db[1100], board[1100];
 } fixture;
@@ -66,7 +42,7 @@ static void set_up(fixture *f, const char *extra_args)
     snprintf(f->model, sizeof(f->model), "%s/halver.tflite", f->dir);
     snprintf(f->db, sizeof(f->db), "%s/r.db", f->dir);
     ck_assert_int_eq(mkdir(f->data, 0777), 0);
-    write_halver(f->model);
+    hbt_write_halver(f->model);
     char csv[256] = "";
     for (int i = 0; i < 4; i++) {
         ck_assert_int_eq(hbt_write_file(hbt_path("%s/%s.bin", f->data, clip_names[i]), clips[i],

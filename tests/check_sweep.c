@@ -197,30 +197,6 @@ START_TEST(xor_features_and_blob)
 }
 END_TEST
 
-/* An autoencoder that halves its input: the reconstruction error is a
- * quarter of the input's energy, so loud clips are the anomalies. */
-static void write_halver(const char *path)
-{
-    graph *g = NULL;
-    float w[16] = {0}, b[4] = {0};
-    int in, wt, bt, out;
-    int32_t d_in[2] = {1, 4}, d_w[2] = {4, 4}, d_b[1] = {4};
-    for (int i = 0; i < 4; i++)
-        w[i * 4 + i] = 0.5f;
-    ck_assert_int_eq(graph_new(&g), HB_OK);
-    ck_assert_int_eq(graph_add_tensor(g, "input", NN_DT_FLOAT32, 2, d_in, NULL, 0, &in), HB_OK);
-    ck_assert_int_eq(graph_add_tensor(g, "w", NN_DT_FLOAT32, 2, d_w, w, sizeof(w), &wt), HB_OK);
-    ck_assert_int_eq(graph_add_tensor(g, "b", NN_DT_FLOAT32, 1, d_b, b, sizeof(b), &bt), HB_OK);
-    ck_assert_int_eq(graph_add_tensor(g, "output", NN_DT_FLOAT32, 2, d_in, NULL, 0, &out), HB_OK);
-    int io[3] = {in, wt, bt};
-    graph_options opt = {0};
-    ck_assert_int_eq(graph_add_op(g, NN_OP_FULLY_CONNECTED, 3, io, 1, &out, &opt, NULL), HB_OK);
-    ck_assert_int_eq(graph_set_io(g, 1, &in, 1, &out), HB_OK);
-    ck_assert_int_eq(graph_validate(g), HB_OK);
-    ck_assert_int_eq(tflite_write_file(g, path), HB_OK);
-    graph_free(g);
-}
-
 START_TEST(anomaly_windows)
 {
     const char *dir = hbt_tmpdir("sweep-anomaly");
@@ -230,7 +206,7 @@ START_TEST(anomaly_windows)
     snprintf(db, sizeof(db), "%s/a.db", dir);
     snprintf(model, sizeof(model), "%s/halver.tflite", dir);
     mkdir(data, 0777);
-    write_halver(model);
+    hbt_write_halver(model);
     /* Clips of 6 floats, windows of 4 every 2: two windows each. */
     const float quiet[6] = {0.1f, -0.1f, 0.2f, 0.0f, 0.1f, 0.1f},
                 hum[6] = {0.3f, 0.2f, -0.2f, 0.1f, 0.0f, 0.2f},

@@ -15,6 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "model/graph.h"
+#include "model/tflite.h"
+
 const char *hbt_shared_dir(void)
 {
     /* HILBENCH_SHARED when the tests run wins over the folder CMake found
@@ -289,4 +292,26 @@ long long hbt_sql_int(const char *path, const char *sql)
     sqlite3_finalize(st);
     sqlite3_close(db);
     return v;
+}
+
+void hbt_write_halver(const char *path)
+{
+    graph *g = NULL;
+    float w[16] = {0}, b[4] = {0};
+    int in, wt, bt, out;
+    int32_t d_in[2] = {1, 4}, d_w[2] = {4, 4}, d_b[1] = {4};
+    for (int i = 0; i < 4; i++)
+        w[i * 4 + i] = 0.5f;
+    ck_assert_int_eq(graph_new(&g), HB_OK);
+    ck_assert_int_eq(graph_add_tensor(g, "input", NN_DT_FLOAT32, 2, d_in, NULL, 0, &in), HB_OK);
+    ck_assert_int_eq(graph_add_tensor(g, "w", NN_DT_FLOAT32, 2, d_w, w, sizeof(w), &wt), HB_OK);
+    ck_assert_int_eq(graph_add_tensor(g, "b", NN_DT_FLOAT32, 1, d_b, b, sizeof(b), &bt), HB_OK);
+    ck_assert_int_eq(graph_add_tensor(g, "output", NN_DT_FLOAT32, 2, d_in, NULL, 0, &out), HB_OK);
+    int io[3] = {in, wt, bt};
+    graph_options opt = {0};
+    ck_assert_int_eq(graph_add_op(g, NN_OP_FULLY_CONNECTED, 3, io, 1, &out, &opt, NULL), HB_OK);
+    ck_assert_int_eq(graph_set_io(g, 1, &in, 1, &out), HB_OK);
+    ck_assert_int_eq(graph_validate(g), HB_OK);
+    ck_assert_int_eq(tflite_write_file(g, path), HB_OK);
+    graph_free(g);
 }

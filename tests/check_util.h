@@ -64,6 +64,11 @@ const char *hbt_mlperf_profile(const char *dir, const char *name, const char *ar
  * processes it leaves are the caller's to reap. */
 int hbt_hb_kill_at(const char *const *args, int lines, char **text);
 
+/* Writes a float .tflite autoencoder of 4 values that halves its input:
+ * its reconstruction error is a quarter of the input's mean square, so
+ * loud inputs are the anomalies. */
+void hbt_write_halver(const char *path);
+
 int hbt_main(Suite *(*suite)(void), const char *name, int needs_shared);
 
 #define HBT_MAIN(fn) \
