@@ -16,8 +16,6 @@
 #include <sys/wait.h>
 
 #include "check_util.h"
-#include "model/graph.h"
-#include "model/tflite.h"
 
 /* Clips of 6 floats, windows of 4 every 2: two windows each. */
 static const float clips[4][6] = {
