@@ -259,6 +259,22 @@ hb_status store_sql_commit(store *s)
     return store_sql_exec(s, "commit", "COMMIT");
 }
 
+hb_status store_sql_update_one(store *s, sqlite3_stmt *st, const char *what)
+{
+    hb_status ret;
+    if ((ret = store_sql_begin(s, 1)) != HB_OK ||
+        (ret = store_sql_step_done(s, st, what)) != HB_OK)
+        goto fail;
+    if (sqlite3_changes(s->db) == 0) {
+        ret = HB_ERR_NOT_FOUND;
+        goto fail;
+    }
+    return store_sql_commit(s);
+fail:
+    store_sql_rollback(s);
+    return ret;
+}
+
 void store_sql_rollback(store *s)
 {
     /* SQLite itself rolls back on some errors (I/O, full disk, busy); a

@@ -40,6 +40,10 @@ hb_status store_sql_exec(store *s, const char *what, const char *sql);
  * half-way. Read transactions (BEGIN) give the JSON queries one snapshot. */
 hb_status store_sql_begin(store *s, int write);
 hb_status store_sql_commit(store *s);
+/* Runs st, a bound UPDATE of one row, in a write transaction of its own.
+ * If it changed no row, rolls back and returns HB_ERR_NOT_FOUND with no
+ * message: the caller names what was missing. */
+hb_status store_sql_update_one(store *s, sqlite3_stmt *st, const char *what);
 /* Rolls back if a transaction is open; keeps the recorded error message. */
 void store_sql_rollback(store *s);
 

@@ -222,15 +222,9 @@ hb_status store_run_reopen(store *s, int64_t run_id)
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_int64(st, 2, me.pid);
     sqlite3_bind_int64(st, 4, me.start);
-    if ((ret = store_sql_begin(s, 1)) != HB_OK ||
-        (ret = store_sql_step_done(s, st, "reopen run")) != HB_OK)
-        goto cleanup;
-    if (sqlite3_changes(s->db) == 0) {
+    if ((ret = store_sql_update_one(s, st, "reopen run")) == HB_ERR_NOT_FOUND)
         ret = hb_fail(HB_ERR_ARG, "run %" PRId64 " is not failed or interrupted (another "
                       "process may be running it)", run_id);
-        goto cleanup;
-    }
-    ret = store_sql_commit(s);
 cleanup:
     sqlite3_finalize(st);
     if (ret != HB_OK)
@@ -330,15 +324,9 @@ hb_status store_variant_finish(store *s, int64_t run_id, int64_t variant_id,
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_int64(st, 2, variant_id);
     sqlite3_bind_int(st, 5, resets);
-    if ((ret = store_sql_begin(s, 1)) != HB_OK ||
-        (ret = store_sql_step_done(s, st, "finish variant")) != HB_OK)
-        goto cleanup;
-    if (sqlite3_changes(s->db) == 0) {
+    if ((ret = store_sql_update_one(s, st, "finish variant")) == HB_ERR_NOT_FOUND)
         ret = hb_fail(HB_ERR_ARG, "finish variant: run %" PRId64 " has no variant %" PRId64,
                       run_id, variant_id);
-        goto cleanup;
-    }
-    ret = store_sql_commit(s);
 cleanup:
     sqlite3_finalize(st);
     if (ret != HB_OK)

@@ -176,14 +176,8 @@ hb_status store_run_finish(store *s, int64_t run_id, const char *status,
         ret = store_sql_fail(s, "sqlite3_bind_int64", "finish run");
         goto cleanup;
     }
-    if ((ret = store_sql_begin(s, 1)) != HB_OK ||
-        (ret = store_sql_step_done(s, st, "finish run")) != HB_OK)
-        goto cleanup;
-    if (sqlite3_changes(s->db) == 0) {
+    if ((ret = store_sql_update_one(s, st, "finish run")) == HB_ERR_NOT_FOUND)
         ret = hb_fail(HB_ERR_NOT_FOUND, "run %" PRId64 " not found", run_id);
-        goto cleanup;
-    }
-    ret = store_sql_commit(s);
 cleanup:
     sqlite3_finalize(st);
     if (ret != HB_OK)
@@ -210,14 +204,8 @@ hb_status store_run_set_firmware(store *s, int64_t run_id, const char *firmware_
         ret = store_sql_fail(s, "sqlite3_bind_int64", "set firmware");
         goto cleanup;
     }
-    if ((ret = store_sql_begin(s, 1)) != HB_OK ||
-        (ret = store_sql_step_done(s, st, "set firmware")) != HB_OK)
-        goto cleanup;
-    if (sqlite3_changes(s->db) == 0) {
+    if ((ret = store_sql_update_one(s, st, "set firmware")) == HB_ERR_NOT_FOUND)
         ret = hb_fail(HB_ERR_NOT_FOUND, "run %" PRId64 " not found", run_id);
-        goto cleanup;
-    }
-    ret = store_sql_commit(s);
 cleanup:
     sqlite3_finalize(st);
     if (ret != HB_OK)
