@@ -501,27 +501,7 @@ START_TEST(sparse_bit_flips_never_crash)
     for (int channels = 0; channels < 2; channels++) {
         size_t len;
         uint8_t *b = sparse_blob(channels, channels ? V_S8 : V_HYB, &len);
-        uint8_t *copy = aligned_alloc(16, (len + 15) / 16 * 16);
-        uint32_t state = 4242u + (uint32_t)channels;
-        for (int trial = 0; trial < 2000; trial++) {
-            memcpy(copy, b, len);
-            for (int k = 0; k < 1 + trial % 3; k++) {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                copy[state % len] ^= (uint8_t)(1u << (state >> 29));
-            }
-            nn_model m;
-            nn_error e;
-            if (nn_model_open(&m, copy, (uint32_t)len, &e) == NN_OK) {
-                uint32_t n = nn_model_arena_bytes(&m);
-                uint8_t *arena = aligned_alloc(16, (n + 15) / 16 * 16 + 16);
-                memset(arena, 0, n);
-                ck_assert_int_eq(nn_model_invoke(&m, arena, n, NULL, &e), NN_OK);
-                free(arena);
-            }
-        }
-        free(copy);
+        hbt_flip_and_run(b, len, 4242u + (uint32_t)channels, 2000);
         free(b);
     }
 }

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../target-stub/engine/nn.h"
 #include "model/graph.h"
 #include "model/tflite.h"
 
@@ -314,4 +315,36 @@ void hbt_write_halver(const char *path)
     ck_assert_int_eq(graph_validate(g), HB_OK);
     ck_assert_int_eq(tflite_write_file(g, path), HB_OK);
     graph_free(g);
+}
+
+int hbt_flip_and_run(const uint8_t *blob, size_t len, uint32_t seed, int trials)
+{
+    uint8_t *copy = aligned_alloc(16, (len + 15) / 16 * 16);
+    uint32_t state = seed;
+    int opened = 0;
+    ck_assert_ptr_nonnull(copy);
+    for (int trial = 0; trial < trials; trial++) {
+        memcpy(copy, blob, len);
+        for (int k = 0; k < 1 + trial % 3; k++) {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            copy[state % len] ^= (uint8_t)(1u << (state >> 29));
+        }
+        nn_model m;
+        nn_error e;
+        if (nn_model_open(&m, copy, (uint32_t)len, &e) != NN_OK)
+            continue;
+        opened++;
+        uint32_t n = nn_model_arena_bytes(&m);
+        if (n > 1u << 20)
+            continue;
+        uint8_t *arena = aligned_alloc(16, (n + 15) / 16 * 16 + 16);
+        for (uint32_t k = 0; k < n; k++)
+            arena[k] = (uint8_t)(k * 37);
+        ck_assert_int_eq(nn_model_invoke(&m, arena, n, NULL, &e), NN_OK);
+        free(arena);
+    }
+    free(copy);
+    return opened;
 }

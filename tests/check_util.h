@@ -69,6 +69,12 @@ int hbt_hb_kill_at(const char *const *args, int lines, char **text);
  * loud inputs are the anomalies. */
 void hbt_write_halver(const char *path);
 
+/* Flips 1 to 3 random bits (xorshift from seed) of a copy of the blob,
+ * trials times; each copy that nn_model_open accepts must then run in
+ * bounds (its arena filled with a pattern; arenas above 1 MiB, a flipped
+ * size, are skipped). Returns how many copies opened. */
+int hbt_flip_and_run(const uint8_t *blob, size_t len, uint32_t seed, int trials);
+
 int hbt_main(Suite *(*suite)(void), const char *name, int needs_shared);
 
 #define HBT_MAIN(fn) \
