@@ -356,16 +356,12 @@ hb_status client_request(client *c, const client_req *r, client_budget *b)
         if (tries > c->stats.max_tries)
             c->stats.max_tries = tries;
         c->stats.bytes_sent += n;
-        /* On a line of unknown speed, a frame larger than any answered on
-         * a first try gets time in proportion to its size. */
+        /* On a line of unknown speed, a frame larger than those the time-out
+         * was learnt on (HELLO's, then the sampled ones) gets time in
+         * proportion to its size: a full chunk through a slow emulated UART
+         * would otherwise time out every time, and be taken for loss. */
         double scale = 1.0;
-        if (rate == 0 && c->proven_bytes > 0 && n + r->resp_bytes > c->proven_bytes)
-            scale = (double)(n + r->resp_bytes) / (double)c->proven_bytes;
-        /* Likewise a frame larger than those the round trips were learnt
-         * on: after small requests a full chunk through a slow emulated
-         * UART would otherwise time out every time, and be taken for loss. */
-        if (rate == 0 && e->have && e->sbytes > 0 && n + r->resp_bytes > e->sbytes &&
-            (double)(n + r->resp_bytes) / e->sbytes > scale)
+        if (rate == 0 && e->sbytes > 0 && n + r->resp_bytes > e->sbytes)
             scale = (double)(n + r->resp_bytes) / e->sbytes;
         double rto = rto_try * scale + wire_ms;
         if (rto > r->budget_ms)
@@ -377,20 +373,18 @@ hb_status client_request(client *c, const client_req *r, client_budget *b)
              * unknown; after damaged ones only, it was this one. */
             if (silent_tries == 0 && r->type != PROTO_HELLO) {
                 rtt_sample(e, now_ms_f() - sent - wire_ms, n + r->resp_bytes);
-                if (n + r->resp_bytes > c->proven_bytes)
-                    c->proven_bytes = n + r->resp_bytes;
             }
             else if (r->type == PROTO_HELLO) {
                 /* HELLO's round trip includes the stub starting up: an
-                 * upper bound to start from, not a sample. Larger frames
+                 * upper bound to start from, not a sample; larger frames
                  * get time in proportion to their size (above). */
-                if (n + c->resp_len > c->proven_bytes)
-                    c->proven_bytes = n + c->resp_len;
-                for (int k = 0; k < 2; k++)
+                for (int k = 0; k < 2; k++) {
                     c->rtt[k].rto = since_first * 2 < CLIENT_RTO_INITIAL_MS
                                         ? (since_first * 2 > CLIENT_RTO_MIN_MS
                                                ? since_first * 2 : CLIENT_RTO_MIN_MS)
                                         : CLIENT_RTO_INITIAL_MS;
+                    c->rtt[k].sbytes = (double)(n + c->resp_len);
+                }
             }
             /* Watch for a second answer to this seq (see rtt_spurious). */
             c->prev_repeated = tries > 1 && silent_tries > 0;
@@ -413,24 +407,17 @@ hb_status client_request(client *c, const client_req *r, client_budget *b)
             return (hb_status)got;
         }
         loss_note(c, 1);
-        int blame_size = 1;
         if (got == TRY_SILENT) {
             c->stats.timeouts++;
-            /* Silence after silence, beyond what the loss explains: the
-             * board may be slow or hung; wait longer between tries. */
-            if (++silent_tries >= (min_tries + 3) / 4) {
-                double cap = rto_cap(e, r->budget_ms);
-                rto_try = 2 * rto_try < cap ? 2 * rto_try : cap;
-            }
-            /* Before the first round trip is known, the time-out is a
-             * guess: let it grow too. */
-            if (!e->have) {
+            /* Silence after silence, beyond what the loss explains (the
+             * board may be slow or hung), or before any round trip is known
+             * (the time-out is a guess): wait longer between tries. */
+            if (++silent_tries >= (min_tries + 3) / 4 || !e->have) {
                 double cap = rto_cap(e, r->budget_ms);
                 rto_try = 2 * rto_try < cap ? 2 * rto_try : cap;
             }
         }
-        if (blame_size)
-            chunk_note(c, r->dir, r->data_bytes, 1);
+        chunk_note(c, r->dir, r->data_bytes, 1);
         if (r->dir != CLIENT_DIR_NONE && c->chunk[r->dir] < r->data_bytes) {
             c->stats.resized++;
             c->seq++;

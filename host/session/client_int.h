@@ -22,7 +22,8 @@ typedef struct {
     double srtt, rttvar;
     int have;                  /* a sample has been taken */
     double sbytes;             /* smoothed size of the sampled exchanges
-                                * (request and answer frames), bytes */
+                                * (request and answer frames), bytes; HELLO's
+                                * before the first sample */
     double rto;                /* per-try time-out to start a request with */
 } client_rtt;
 
@@ -42,9 +43,6 @@ struct client {
     void *watchdog_ctx;
     client_rtt rtt[2];         /* [0] every request but INVOKE, [1] INVOKE */
     size_t chunk[2];           /* data bytes per chunk: to the board, from it */
-    size_t proven_bytes;       /* largest exchange (both frames) answered
-                                * on a first try: what the line surely carries
-                                * within the time-out */
     uint16_t err_code;         /* PROTO_E_* of the ERROR that ended the last
                                 * request, 0 otherwise */
     uint32_t err_arg;
