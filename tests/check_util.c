@@ -215,9 +215,9 @@ const char *hbt_mlperf_profile(const char *dir, const char *name, const char *ar
 
 int hbt_hb_kill_at(const char *const *args, int lines, char **text)
 {
-    char *argv[64];
+    char *argv[64], *got = NULL;
     int fds[2], n = 0, seen = 0, killed = 0, status = 0;
-    size_t len = text && *text ? strlen(*text) : 0;
+    size_t len = 0;
     argv[n++] = (char *)hbt_hilbench();
     for (; *args && n < 63; args++)
         argv[n++] = (char *)*args;
@@ -237,14 +237,13 @@ int hbt_hb_kill_at(const char *const *args, int lines, char **text)
     close(fds[1]);
     FILE *f = fdopen(fds[0], "r");
     char line[2048];
+    /* Kept whole, for the caller and for the message of a failed run. */
     while (fgets(line, sizeof(line), f)) {
+        size_t add = strlen(line);
         seen++;
-        if (text) {
-            size_t add = strlen(line);
-            *text = realloc(*text, len + add + 1);
-            memcpy(*text + len, line, add + 1);
-            len += add;
-        }
+        got = realloc(got, len + add + 1);
+        memcpy(got + len, line, add + 1);
+        len += add;
         if (lines && seen == lines) {
             kill(pid, SIGKILL);
             killed = 1;
@@ -258,8 +257,14 @@ int hbt_hb_kill_at(const char *const *args, int lines, char **text)
         ck_assert_msg((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ||
                       WIFEXITED(status), "unexpected status %d", status);
     else
-        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run failed: %d",
-                      status);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run failed: %d\n%s",
+                      status, got ? got : "");
+    if (text && got) {
+        size_t had = *text ? strlen(*text) : 0;
+        *text = realloc(*text, had + len + 1);
+        memcpy(*text + had, got, len + 1);
+    }
+    free(got);
     return seen;
 }
 
