@@ -133,6 +133,35 @@ START_TEST(test_image_paths)
 }
 END_TEST
 
+/* inih cuts lines at 200 bytes; paths in a deep build folder are longer.
+ * Long values, continuation lines and comments load whole. */
+START_TEST(test_load_long_lines)
+{
+    const char *dir = hbt_tmpdir("board-long");
+    char deep[400], text[4096];
+    memset(deep, 'd', sizeof(deep) - 1);
+    deep[sizeof(deep) - 1] = '\0';
+    snprintf(text, sizeof(text),
+             "; %s\n[board]\nname = l\ndescription =   %s   ; a comment\n"
+             "timing_unit = ns\n[firmware]\nimage = /fw/%s/stub.elf\n[link]\ntype = pty\n"
+             "[launch]\ncommand = {image} --model /m/%s/x.tflite\n"
+             "   --data /d/%s ; the dataset\n  {tty}\n",
+             deep, deep, deep, deep, deep);
+    const char *path = write_ini(dir, "l.ini", text);
+    board_profile *b = NULL;
+
+    ck_assert_msg(board_load(path, NULL, &b) == HB_OK, "%s", hb_last_error());
+    ck_assert_str_eq(b->description, deep);
+    ck_assert_str_eq(b->image, hbt_path("/fw/%s/stub.elf", deep));
+    ck_assert_str_eq(b->launch_argv[0], "{image}");
+    ck_assert_str_eq(b->launch_argv[2], hbt_path("/m/%s/x.tflite", deep));
+    ck_assert_str_eq(b->launch_argv[4], hbt_path("/d/%s", deep));
+    ck_assert_str_eq(b->launch_argv[5], "{tty}");
+    ck_assert_ptr_null(b->launch_argv[6]);
+    board_free(b);
+}
+END_TEST
+
 /* Lines 1 to 4 of most bad profiles; the key under test is on line 6. */
 #define HEAD "[board]\nname = x\ntiming_unit = ns\n[link]\n"
 #define PTY HEAD "type = pty\n"
@@ -175,7 +204,9 @@ static const struct {
     {PTY "retries = 1\n  2\n", ":7: [link] retries: takes one value"},
     {HEAD "type = socket\npath = /tmp/{tty}\n",
      ":6: [link] path: '/tmp/{tty}' may only use the placeholder {socket}"},
-    {"[board]\ndescription = " LONG LONG LONG "\n", ":2: line longer than 198 characters"},
+    {"[" LONG LONG LONG "]\n", ":1: [xxxxxxxx"},
+    {"[board]\n" LONG LONG LONG " = x\n", ":2: line longer than 198 characters"},
+    {PTY LONG LONG LONG "\n", ":6: expected [section]"},
 };
 
 START_TEST(test_load_errors)
@@ -667,6 +698,7 @@ Suite *board_suite(void)
     tcase_add_test(tc, test_load_full);
     tcase_add_test(tc, test_load_defaults);
     tcase_add_test(tc, test_image_paths);
+    tcase_add_test(tc, test_load_long_lines);
     tcase_add_loop_test(tc, test_load_errors, 0,
                         (int)(sizeof(bad_profiles) / sizeof(bad_profiles[0])));
     tcase_add_test(tc, test_load_missing_file);

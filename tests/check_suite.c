@@ -170,6 +170,34 @@ START_TEST(test_reference_lookup)
 }
 END_TEST
 
+/* Long lines (a model deep in a build folder) load whole. */
+START_TEST(test_long_lines)
+{
+    const char *dir = fixture("suite-long");
+    char deep[300], path[4096], text[4096];
+    suite *s = NULL;
+
+    /* Five folders of 59 characters: a name may not exceed 255. */
+    memset(deep, 'd', sizeof(deep) - 1);
+    deep[sizeof(deep) - 1] = '\0';
+    for (int k = 1; k <= 5; k++) {
+        deep[k * 60 - 1] = '\0';
+        mkdir(hbt_path("%s/%s", dir, deep), 0777);
+        if (k < 5)
+            deep[k * 60 - 1] = '/';
+    }
+    write_text(hbt_path("%s/%s/m.tflite", dir, deep), "x");
+    snprintf(path, sizeof(path), "%s/long.ini", dir);
+    snprintf(text, sizeof(text), "; %s\n[suite]\nmodel = %s/m.tflite ; deep\n"
+             "description = %s\n[dataset]\nrandom = 2\n", deep, deep, deep);
+    write_text(path, text);
+    ck_assert_msg(suite_load(path, NULL, &s) == HB_OK, "%s", hb_last_error());
+    ck_assert_str_eq(s->model, hbt_path("%s/%s/m.tflite", dir, deep));
+    ck_assert_str_eq(s->description, deep);
+    suite_free(s);
+}
+END_TEST
+
 static const struct {
     const char *text;
     const char *says;     /* with the line: "NAME.ini:LINE: ..." */
@@ -248,6 +276,7 @@ static Suite *suite_suite(void)
     tcase_add_test(tc, test_full_suite);
     tcase_add_test(tc, test_minimal_and_random_fallback);
     tcase_add_test(tc, test_reference_lookup);
+    tcase_add_test(tc, test_long_lines);
     tcase_add_loop_test(tc, test_bad_suite, 0, (int)(sizeof(bad_suites) / sizeof(bad_suites[0])));
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_shipped_suites);

@@ -29,6 +29,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/hb_ini.h"
+
 typedef enum {
     K_STR,     /* char *, empty means not given */
     K_NAME,    /* char *, a word usable in file names and reports */
@@ -90,11 +92,7 @@ static const board_key keys[] = {
 
 typedef struct {
     const char *path;
-    FILE *f;
-    char *buf;              /* read_line()'s getline buffer */
-    size_t cap;
-    int line;               /* number of the line inih is handling */
-    int indented;           /* that line starts with a blank */
+    hb_ini_lines in;        /* the line inih is handling */
     int last_key;           /* key of the previous value in this section, or -1 */
     int failed;             /* an error was recorded: stop reading */
     int key_line[N_KEYS];   /* line of each key, 0 if absent */
@@ -146,34 +144,21 @@ static void known_keys(const char *section, char *buf, size_t size)
 static char *read_line(char *str, int num, void *stream)
 {
     load_state *s = stream;
-    if (s->failed)
+    hb_ini_lines *in = &s->in;
+    if (s->failed || !hb_ini_next(in))
         return NULL;
-    ssize_t n = getline(&s->buf, &s->cap, s->f);
-    if (n < 0)
-        return NULL;
-    s->line++;
-    while (n > 0 && (s->buf[n - 1] == '\n' || s->buf[n - 1] == '\r'))
-        s->buf[--n] = '\0';
-    /* inih needs room for the line, "\n" and the terminator. */
-    if (n + 2 > num) {
-        fail_at(s, s->line, HB_ERR_FORMAT,
-                "line longer than %d characters (an indented line continues "
-                "a command)", num - 2);
-        return NULL;
-    }
-    s->indented = n > 0 && (s->buf[0] == ' ' || s->buf[0] == '\t');
-    if (s->indented) {
+    if (in->indented) {
         /* inih strips " ; comment" from key lines but not from the
          * continuation lines of a value; make both behave alike. */
-        for (ssize_t i = 1; i < n; i++)
-            if (s->buf[i] == ';' && (s->buf[i - 1] == ' ' || s->buf[i - 1] == '\t')) {
-                s->buf[i] = '\0';
-                n = i;
+        for (size_t i = 1; i < in->len; i++)
+            if (in->buf[i] == ';' && (in->buf[i - 1] == ' ' || in->buf[i - 1] == '\t')) {
+                in->buf[i] = '\0';
+                in->len = i;
                 break;
             }
     }
 
-    const char *p = s->buf + strspn(s->buf, " \t");
+    const char *p = in->buf + strspn(in->buf, " \t");
     if (*p == '[') {
         const char *end = strchr(p, ']');
         s->last_key = -1;
@@ -184,17 +169,17 @@ static char *read_line(char *str, int num, void *stream)
             for (i = 0; sections[i] && strcmp(sections[i], name) != 0; i++)
                 ;
             if (!sections[i]) {
-                fail_at(s, s->line, HB_ERR_FORMAT,
+                fail_at(s, in->line, HB_ERR_FORMAT,
                         "[%s]: unknown section (known: board, firmware, flash, "
                         "launch, reset, link, model)", name);
                 return NULL;
             }
         }
     }
-    memcpy(str, s->buf, (size_t)n);
-    str[n] = '\n';
-    str[n + 1] = '\0';
-    return str;
+    char *given = hb_ini_give(in, str, num);
+    if (!given)
+        fail_at(s, in->line, HB_ERR_FORMAT, "line longer than %d characters", num - 2);
+    return given;
 }
 
 static int on_key(void *user, const char *section, const char *name,
@@ -206,21 +191,22 @@ static int on_key(void *user, const char *section, const char *name,
 
     if (s->failed)
         return 0;
+    value = hb_ini_value(&s->in, value);
     if (!section[0]) {
-        fail_at(s, s->line, HB_ERR_FORMAT,
+        fail_at(s, s->in.line, HB_ERR_FORMAT,
                 "%s: key before any [section]", name);
         return 0;
     }
     if (k < 0) {
         known_keys(section, known, sizeof(known));
-        fail_at(s, s->line, HB_ERR_FORMAT, "[%s] %s: unknown key (known: %s)",
+        fail_at(s, s->in.line, HB_ERR_FORMAT, "[%s] %s: unknown key (known: %s)",
                 section, name, known);
         return 0;
     }
-    if (s->text[k] && s->indented && s->last_key == k) {
+    if (s->text[k] && s->in.indented && s->last_key == k) {
         /* inih reports an indented line as more of the previous value. */
         if (keys[k].kind != K_ARGV) {
-            fail_at(s, s->line, HB_ERR_FORMAT,
+            fail_at(s, s->in.line, HB_ERR_FORMAT,
                     "[%s] %s: takes one value, but this indented line "
                     "continues it", section, name);
             return 0;
@@ -228,7 +214,7 @@ static int on_key(void *user, const char *section, const char *name,
         size_t a = strlen(s->text[k]), b = strlen(value);
         char *joined = realloc(s->text[k], a + b + 2);
         if (!joined) {
-            fail_at(s, s->line, HB_ERR_MEM, "out of memory");
+            fail_at(s, s->in.line, HB_ERR_MEM, "out of memory");
             return 0;
         }
         joined[a] = ' ';
@@ -237,17 +223,17 @@ static int on_key(void *user, const char *section, const char *name,
         return 1;
     }
     if (s->text[k]) {
-        fail_at(s, s->line, HB_ERR_FORMAT,
+        fail_at(s, s->in.line, HB_ERR_FORMAT,
                 "[%s] %s: given twice (first on line %d)", section, name,
                 s->key_line[k]);
         return 0;
     }
     s->text[k] = strdup(value);
     if (!s->text[k]) {
-        fail_at(s, s->line, HB_ERR_MEM, "out of memory");
+        fail_at(s, s->in.line, HB_ERR_MEM, "out of memory");
         return 0;
     }
-    s->key_line[k] = s->line;
+    s->key_line[k] = s->in.line;
     s->last_key = k;
     return 1;
 }
@@ -445,8 +431,8 @@ hb_status board_load(const char *path, const char *firmware_dir,
     if (!path)
         return hb_fail(HB_ERR_ARG, "board_load: no path");
 
-    s.f = fopen(path, "r");
-    if (!s.f) {
+    s.in.f = fopen(path, "r");
+    if (!s.in.f) {
         st = hb_fail(errno == ENOENT ? HB_ERR_NOT_FOUND : HB_ERR_FAIL,
                      "%s: %s", path, strerror(errno));
         goto cleanup;
@@ -456,7 +442,7 @@ hb_status board_load(const char *path, const char *firmware_dir,
         st = HB_ERR_FORMAT; /* on_key or read_line recorded the message */
         goto cleanup;
     }
-    if (ferror(s.f)) {
+    if (ferror(s.in.f)) {
         st = hb_fail(HB_ERR_FAIL, "%s: read error", path);
         goto cleanup;
     }
@@ -548,9 +534,9 @@ hb_status board_load(const char *path, const char *firmware_dir,
     b = NULL;
 
 cleanup:
-    if (s.f)
-        fclose(s.f);
-    free(s.buf);
+    if (s.in.f)
+        fclose(s.in.f);
+    hb_ini_free(&s.in);
     for (int k = 0; k < N_KEYS; k++)
         free(s.text[k]);
     board_free(b);

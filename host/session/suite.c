@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util/hb_ini.h"
+
 typedef enum {
     K_TEXT,    /* char * */
     K_FILE,    /* char *, a resolved path that must exist */
@@ -66,10 +68,8 @@ static const suite_key keys[] = {
 
 typedef struct {
     const char *path;
-    FILE *f;
-    char *buf;
-    size_t cap;
-    int line, indented, failed;
+    hb_ini_lines in;        /* the line inih is handling */
+    int failed;
     int key_line[N_KEYS];
     char *text[N_KEYS];
     char *list[MAX_VARIANTS];   /* the variant values */
@@ -96,23 +96,12 @@ static hb_status fail_at(load_state *s, int line, hb_status code, const char *fm
 static char *read_line(char *str, int num, void *stream)
 {
     load_state *s = stream;
-    if (s->failed)
+    if (s->failed || !hb_ini_next(&s->in))
         return NULL;
-    ssize_t n = getline(&s->buf, &s->cap, s->f);
-    if (n < 0)
-        return NULL;
-    s->line++;
-    while (n > 0 && (s->buf[n - 1] == '\n' || s->buf[n - 1] == '\r'))
-        s->buf[--n] = '\0';
-    if (n + 2 > num) {
-        fail_at(s, s->line, HB_ERR_FORMAT, "line longer than %d characters", num - 2);
-        return NULL;
-    }
-    s->indented = n > 0 && (s->buf[0] == ' ' || s->buf[0] == '\t');
-    memcpy(str, s->buf, (size_t)n);
-    str[n] = '\n';
-    str[n + 1] = '\0';
-    return str;
+    char *given = hb_ini_give(&s->in, str, num);
+    if (!given)
+        fail_at(s, s->in.line, HB_ERR_FORMAT, "line longer than %d characters", num - 2);
+    return given;
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
@@ -122,8 +111,9 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
     if (s->failed)
         return 0;
-    if (s->indented) {
-        fail_at(s, s->line, HB_ERR_FORMAT, "[%s] %s: a value takes one line (this indented "
+    value = hb_ini_value(&s->in, value);
+    if (s->in.indented) {
+        fail_at(s, s->in.line, HB_ERR_FORMAT, "[%s] %s: a value takes one line (this indented "
                 "line would continue it)", section, name);
         return 0;
     }
@@ -138,31 +128,31 @@ static int on_key(void *user, const char *section, const char *name, const char 
             if (!strcmp(keys[i].section, section))
                 used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s",
                                          used ? ", " : "", keys[i].name);
-        fail_at(s, s->line, HB_ERR_FORMAT, used ? "[%s] %s: unknown key (known: %s)"
+        fail_at(s, s->in.line, HB_ERR_FORMAT, used ? "[%s] %s: unknown key (known: %s)"
                 : "[%s] %s: unknown section (known: suite, dataset, calibration)%s",
                 section, name, known);
         return 0;
     }
     if (keys[k].kind == K_LIST) {
         if (s->n_list == MAX_VARIANTS) {
-            fail_at(s, s->line, HB_ERR_FORMAT, "more than %d variants", MAX_VARIANTS);
+            fail_at(s, s->in.line, HB_ERR_FORMAT, "more than %d variants", MAX_VARIANTS);
             return 0;
         }
-        s->list_line[s->n_list] = s->line;
+        s->list_line[s->n_list] = s->in.line;
         if (!(s->list[s->n_list++] = strdup(value))) {
-            fail_at(s, s->line, HB_ERR_MEM, "out of memory");
+            fail_at(s, s->in.line, HB_ERR_MEM, "out of memory");
             return 0;
         }
         return 1;
     }
     if (s->text[k]) {
-        fail_at(s, s->line, HB_ERR_FORMAT, "[%s] %s: given twice (first on line %d)", section,
+        fail_at(s, s->in.line, HB_ERR_FORMAT, "[%s] %s: given twice (first on line %d)", section,
                 name, s->key_line[k]);
         return 0;
     }
-    s->key_line[k] = s->line;
+    s->key_line[k] = s->in.line;
     if (!(s->text[k] = strdup(value))) {
-        fail_at(s, s->line, HB_ERR_MEM, "out of memory");
+        fail_at(s, s->in.line, HB_ERR_MEM, "out of memory");
         return 0;
     }
     return 1;
@@ -429,13 +419,17 @@ hb_status suite_load(const char *path, const char *build_dir, suite **out)
     memset(&s, 0, sizeof(s));
     *out = NULL;
     s.path = path;
-    if (!(s.f = fopen(path, "r"))) {
+    if (!(s.in.f = fopen(path, "r"))) {
         return hb_fail(errno == ENOENT ? HB_ERR_NOT_FOUND : HB_ERR_FAIL, "suite %s: %s", path,
                        strerror(errno));
     }
     int bad_line = ini_parse_stream(read_line, &s, on_key, &s);
     if (s.failed) {
         st = HB_ERR_FORMAT;
+        goto cleanup;
+    }
+    if (ferror(s.in.f)) {
+        st = hb_fail(HB_ERR_FAIL, "suite %s: read error", path);
         goto cleanup;
     }
     if (bad_line != 0) {
@@ -465,8 +459,8 @@ hb_status suite_load(const char *path, const char *build_dir, suite **out)
     *out = su;
     su = NULL;
 cleanup:
-    fclose(s.f);
-    free(s.buf);
+    fclose(s.in.f);
+    hb_ini_free(&s.in);
     for (int k = 0; k < N_KEYS; k++)
         free(s.text[k]);
     for (int i = 0; i < s.n_list; i++)

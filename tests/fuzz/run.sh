@@ -46,10 +46,16 @@ for m in "$seeds"/tflite/*.tflite; do
         >/dev/null 2>&1 || true
 done
 cp boards/*.ini "$seeds/board/"
+# Lines longer than inih's buffer: values, continuations and comments.
+long=$(printf 'x%.0s' $(seq 1 250))
+printf '; %s\n[board]\nname = l\ndescription = %s ; c\ntiming_unit = ns\n[link]\ntype = pty\n[launch]\ncommand = a %s\n  %s ; c\n' \
+    "$long" "$long" "$long" "$long" >"$seeds/board/long.ini"
 # Suites: the project's, and one naming what the target's folder holds.
 cp benchmarks/*.ini "$seeds/suite/"
 printf '[suite]\nname = s\nmodel = m.tflite\ntask = anomaly\nvariant = float\nvariant = int8\nrepeat = 3\n[dataset]\npath = data\nelement = int8\nscale = 0.5\noffset = -1\nseed = 7\n[calibration]\npath = data\n' \
     >"$seeds/suite/own.ini"
+printf '; %s\n[suite]\nmodel = %s.tflite ; c\ndescription = %s\n[dataset]\nrandom = 2\n' \
+    "$long" "$long" "$long" >"$seeds/suite/long.ini"
 # Labels: the project's datasets', and rows naming the target's a.bin and
 # b.bin (16 and 64 bytes), windows too.
 for d in "$dir"/seed-models/*_data; do
