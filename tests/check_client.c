@@ -200,6 +200,7 @@ END_TEST
 typedef struct {
     int fd;
     size_t limit;
+    int delay_ms; /* > 0: frames above the limit pass, this late (a slow line) */
     uint8_t input[4096];
     int max_in, big_requests;
 } sizer;
@@ -223,10 +224,10 @@ static void *sizer_stub(void *arg)
             size_t len = 0;
             proto_rd r;
             proto_rd_init(&r, fr.payload, fr.len);
-            if (fr.len > z->limit + 7) {
-                z->big_requests++;
+            int big = fr.len > z->limit + 7;
+            z->big_requests += big;
+            if (big && !z->delay_ms)
                 continue; /* damaged on the way: the stub never sees it */
-            }
             if (fr.type == PROTO_HELLO) {
                 proto_wr w;
                 proto_wr_init(&w, hello, sizeof(hello));
@@ -257,8 +258,12 @@ static void *sizer_stub(void *arg)
             }
             size_t m = proto_frame_encode(fr.type | PROTO_RESPONSE, fr.seq, resp, len, out,
                                           sizeof(out));
-            if (len > z->limit)
+            if ((big || len > z->limit) && z->delay_ms) {
+                struct timespec d = {z->delay_ms / 1000, (z->delay_ms % 1000) * 1000000L};
+                nanosleep(&d, NULL); /* the line's own pace, not a wait for anything */
+            } else if (len > z->limit) {
                 out[m / 2] ^= 0x40; /* damaged on the way back */
+            }
             ck_assert_int_eq(write(z->fd, out, m), (ssize_t)m);
         }
     }
@@ -304,6 +309,46 @@ START_TEST(client_chunks_follow_the_link)
     ck_assert_uint_le(client_get_stats(c)->chunk_out, 100 + 100 / 8 + 1);
     ck_assert_int_ge(z.big_requests, 1);
 
+    client_free(c);
+    link_close(l);
+    shutdown(sv[1], SHUT_RDWR);
+    pthread_join(t, NULL);
+    close(sv[1]);
+}
+END_TEST
+
+/* A slow line, not a lossy one: long frames are answered, but later than
+ * the time-out learnt on short ones allows. The late answer to the request
+ * given up for smaller ones proves it: the chunk size comes back and the
+ * time-out grows, instead of the transfer going on in short frames. */
+START_TEST(client_late_answer_restores_the_chunk)
+{
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    link_conn *l = link_new(&fd_ops, "fake");
+    l->fd = sv[0];
+    sizer z;
+    memset(&z, 0, sizeof(z));
+    z.fd = sv[1];
+    z.limit = 100;
+    z.delay_ms = 600;
+    pthread_t t;
+    pthread_create(&t, NULL, sizer_stub, &z);
+    client *c = NULL;
+    client_hello_info hi;
+    ck_assert_int_eq(client_new(l, 5000, 3, &c), HB_OK);
+    ck_assert_int_eq(client_hello(c, 5000, &hi), HB_OK);
+    static uint8_t buf[3000];
+    ck_assert_msg(client_read_output(c, 0, buf, sizeof(buf)) == HB_OK, "%s", hb_last_error());
+    for (size_t i = 0; i < sizeof(buf); i++)
+        ck_assert_int_eq(buf[i], (uint8_t)i);
+    const client_stats *st = client_get_stats(c);
+    ck_assert_uint_ge(st->spurious, 1);
+    ck_assert_msg(st->chunk_in > 1000, "chunk %u after a slow, clean line (%llu requests, "
+                  "%llu time-outs, %llu late answers, %llu re-sized)", st->chunk_in,
+                  (unsigned long long)st->requests, (unsigned long long)st->timeouts,
+                  (unsigned long long)st->spurious, (unsigned long long)st->resized);
+    ck_assert_msg(st->rto_ms >= 600, "time-out %.1f ms", st->rto_ms);
     client_free(c);
     link_close(l);
     shutdown(sv[1], SHUT_RDWR);
@@ -531,6 +576,7 @@ static Suite *client_suite(void)
     suite_add_tcase(s, tc);
     tcase_add_test(tc, client_damage_repeats_at_once);
     tcase_add_test(tc, client_chunks_follow_the_link);
+    tcase_add_test(tc, client_late_answer_restores_the_chunk);
     TCase *ts = tcase_create("stub");
     tcase_set_timeout(ts, 120);
     tcase_add_test(ts, stub_answers_repeats_from_cache);

@@ -197,13 +197,48 @@ static double rto_cap(const client_rtt *e, int budget_ms)
 }
 
 /* A repeat turned out needless: the answer to the first try came after
- * all (a second copy arrived), so the board is slower than the time-out
- * assumed; elapsed_ms is how long that answer took. Unlike a silence, which
- * on a noisy line is nearly always a lost frame, this is proof. */
+ * all (a second copy arrived, or the answer to a request given up for
+ * smaller ones), so the board is slower than the time-out assumed;
+ * elapsed_ms is how long that answer took. Unlike a silence, which on a
+ * noisy line is nearly always a lost frame, this is proof. */
 static void rtt_spurious(client_rtt *e, double elapsed_ms, int budget_ms)
 {
     double rto = 2 * e->rto > 1.25 * elapsed_ms ? 2 * e->rto : 1.25 * elapsed_ms;
     e->rto = rto < budget_ms ? rto : budget_ms;
+}
+
+/* Watches for a late answer to the request just tried (see client_late). */
+static void late_watch(client *c, const client_req *r, size_t chunk, double sent,
+                       double elapsed)
+{
+    client_late *l = &c->late[c->late_next];
+    c->late_next = (c->late_next + 1) % CLIENT_LATE_MAX;
+    *l = (client_late){1, c->seq, r->type, r->dir, chunk, sent, elapsed, r->budget_ms};
+}
+
+/* A frame that is no answer to the current request: if it is the late
+ * answer to a watched one, learn from it and return 1. */
+static int late_answer(client *c, const proto_frame *f)
+{
+    double now = now_ms_f();
+    for (int i = 0; i < CLIENT_LATE_MAX; i++) {
+        client_late *l = &c->late[i];
+        /* Older than its budget: its seq may have come round again. */
+        if (!l->live || now - l->sent > l->budget_ms)
+            continue;
+        if (f->seq != l->seq || f->type != (l->type | PROTO_RESPONSE))
+            continue;
+        l->live = 0;
+        c->stats.spurious++;
+        rtt_spurious(&c->rtt[l->type == PROTO_INVOKE], l->elapsed > 0 ? l->elapsed
+                                                                        : now - l->sent,
+                     l->budget_ms);
+        /* The frame size was not to blame: undo its shrinking. */
+        if (l->dir != CLIENT_DIR_NONE && l->chunk > c->chunk[l->dir])
+            c->chunk[l->dir] = l->chunk;
+        return 1;
+    }
+    return 0;
 }
 
 static void loss_note(client *c, int failed)
@@ -248,6 +283,8 @@ void client_budget_start(client_budget *b)
 {
     b->life_ms = client_now_ms();
     b->tries = 0;
+    b->silent = 0;
+    b->rto = 0;
 }
 
 enum { TRY_ANSWER, TRY_DAMAGED, TRY_SILENT };
@@ -287,15 +324,12 @@ static int wait_answer(client *c, const client_req *r, double deadline, client_b
             if (f.seq != c->seq ||
                 (f.type != (r->type | PROTO_RESPONSE) && f.type != PROTO_ERROR)) {
                 c->stats.stale_frames++;
-                if (c->prev_repeated && f.seq == c->prev_seq &&
-                    f.type == (c->prev_type | PROTO_RESPONSE)) {
-                    c->prev_repeated = 0;
-                    c->stats.spurious++;
-                    rtt_spurious(&c->rtt[c->prev_type == PROTO_INVOKE], c->prev_elapsed,
-                                 c->prev_budget);
-                    /* The frame size was not to blame: undo its shrinking. */
-                    if (c->prev_dir != CLIENT_DIR_NONE && c->prev_chunk > c->chunk[c->prev_dir])
-                        c->chunk[c->prev_dir] = c->prev_chunk;
+                if (late_answer(c, &f)) {
+                    /* This try was queued behind that answer on the slow
+                     * line: it gets the grown time-out from now. */
+                    double later = now_ms_f() + c->rtt[r->type == PROTO_INVOKE].rto;
+                    if (later > deadline)
+                        deadline = later;
                 }
                 continue;
             }
@@ -325,7 +359,7 @@ hb_status client_request(client *c, const client_req *r, client_budget *b)
     /* Time on the wire: our frame out, the answer back (+ its framing). */
     double wire_ms = rate > 0 ? (double)(n + 1 + r->resp_bytes + 12) * 1000.0 / (double)rate
                               : 0.0;
-    double first_send = 0, rto_try = e->rto;
+    double first_send = 0, rto_try = e->rto > b->rto ? e->rto : b->rto;
     int tries = 0, silent_tries = 0;
     /* What the loss seen before this request calls for; its own failures
      * must not raise its own bar (a hung board would never be given up). */
@@ -386,14 +420,9 @@ hb_status client_request(client *c, const client_req *r, client_budget *b)
                     c->rtt[k].sbytes = (double)(n + c->resp_len);
                 }
             }
-            /* Watch for a second answer to this seq (see rtt_spurious). */
-            c->prev_repeated = tries > 1 && silent_tries > 0;
-            c->prev_seq = c->seq;
-            c->prev_type = r->type;
-            c->prev_elapsed = since_first;
-            c->prev_budget = r->budget_ms;
-            c->prev_dir = r->dir;
-            c->prev_chunk = chunk_before;
+            /* Repeated after silence: a second answer may follow. */
+            if (tries > 1 && silent_tries > 0)
+                late_watch(c, r, chunk_before, first_send, since_first);
             loss_note(c, 0);
             /* A failed try has shrunk the chunk already. */
             if (tries == 1)
@@ -409,17 +438,23 @@ hb_status client_request(client *c, const client_req *r, client_budget *b)
         loss_note(c, 1);
         if (got == TRY_SILENT) {
             c->stats.timeouts++;
-            /* Silence after silence, beyond what the loss explains (the
-             * board may be slow or hung), or before any round trip is known
-             * (the time-out is a guess): wait longer between tries. */
-            if (++silent_tries >= (min_tries + 3) / 4 || !e->have) {
+            /* Silence after silence in this operation, beyond what the loss
+             * explains (the board may be slow or hung), or before any round
+             * trip is known (the time-out is a guess): wait longer between
+             * tries, the smaller requests of a re-size included (Karn). */
+            silent_tries++;
+            if (++b->silent >= (min_tries + 3) / 4 || !e->have) {
                 double cap = rto_cap(e, r->budget_ms);
                 rto_try = 2 * rto_try < cap ? 2 * rto_try : cap;
+                b->rto = rto_try;
             }
         }
         chunk_note(c, r->dir, r->data_bytes, 1);
         if (r->dir != CLIENT_DIR_NONE && c->chunk[r->dir] < r->data_bytes) {
+            /* Its answer may still come while the smaller requests go: then
+             * the line was slow, not lossy (see wait_answer). */
             c->stats.resized++;
+            late_watch(c, r, chunk_before, first_send, 0);
             c->seq++;
             return CLIENT_RESIZE;
         }

@@ -30,6 +30,21 @@ typedef struct {
 /* Which chunk size a request's data follows. */
 enum { CLIENT_DIR_NONE = -1, CLIENT_DIR_OUT = 0, CLIENT_DIR_IN = 1 };
 
+/* A request whose answer may yet arrive, after the time-out gave up on a
+ * try of it: one answered after a silent try (a second copy may follow) or
+ * one given up for smaller requests. Such an answer proves the line slow
+ * rather than lossy. */
+typedef struct {
+    int live;
+    uint8_t seq, type;
+    int dir;                   /* CLIENT_DIR_* */
+    size_t chunk;              /* that chunk size before the request */
+    double sent;               /* its first try, ms */
+    double elapsed;            /* ms to its answer; 0 if unanswered */
+    int budget_ms;
+} client_late;
+#define CLIENT_LATE_MAX 8
+
 struct client {
     link_conn *link;
     int timeout_ms, retries;
@@ -46,13 +61,9 @@ struct client {
     uint16_t err_code;         /* PROTO_E_* of the ERROR that ended the last
                                 * request, 0 otherwise */
     uint32_t err_arg;
-    /* The last request answered, while its late copies may still come. */
-    int prev_repeated;         /* it was repeated after a silent try */
-    uint8_t prev_seq, prev_type;
-    double prev_elapsed;       /* ms from its first try to its answer */
-    int prev_budget;
-    int prev_dir;              /* CLIENT_DIR_* */
-    size_t prev_chunk;         /* that chunk size before the request */
+    /* Requests whose answers may still come late (see client_late). */
+    client_late late[CLIENT_LATE_MAX];
+    int late_next;             /* the slot to fill next */
 };
 
 /* The state of one operation across its tries and re-sizes: the time-out
@@ -60,6 +71,9 @@ struct client {
 typedef struct {
     int64_t life_ms;           /* start, or the last frame the board sent */
     int tries;
+    int silent;                /* tries that met silence */
+    double rto;                /* the per-try time-out as backed off so far
+                                * (Karn: kept across re-sizes), 0 = none */
 } client_budget;
 
 /* request() returns this (> 0) when a chunked request failed a try and the
