@@ -1,8 +1,10 @@
 /*
  * check_link.c: the link layer's fault injector: its configuration text,
  * each fault on its own, reproducibility by seed, the emulated line rate,
- * and that it passes everything through untouched when no fault is set.
+ * and that it passes everything through untouched when no fault is set;
+ * and the lock that keeps two runs off one serial port.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -184,6 +186,31 @@ START_TEST(fault_line_rate)
 }
 END_TEST
 
+/* Two opens of one device (a pty stands in for a serial port, which
+ * libserialport would not open here): the second is refused as busy until
+ * the first closes. Root is not exempt, unlike TIOCEXCL. */
+START_TEST(device_lock_refuses_a_second_open)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    ck_assert_int_ge(master, 0);
+    ck_assert_int_eq(grantpt(master), 0);
+    ck_assert_int_eq(unlockpt(master), 0);
+    const char *dev = ptsname(master);
+    ck_assert_ptr_nonnull(dev);
+    int a = open(dev, O_RDWR | O_NOCTTY), b = open(dev, O_RDWR | O_NOCTTY);
+    ck_assert_int_ge(a, 0);
+    ck_assert_int_ge(b, 0);
+    ck_assert_int_eq(link_lock_device(a, dev), HB_OK);
+    ck_assert_int_eq(link_lock_device(b, dev), HB_ERR_FAIL);
+    ck_assert_msg(strstr(hb_last_error(), "busy") && strstr(hb_last_error(), dev), "%s",
+                  hb_last_error());
+    close(a);
+    ck_assert_msg(link_lock_device(b, dev) == HB_OK, "%s", hb_last_error());
+    close(b);
+    close(master);
+}
+END_TEST
+
 static Suite *link_suite(void)
 {
     Suite *s = suite_create("link");
@@ -194,6 +221,7 @@ static Suite *link_suite(void)
     tcase_add_test(tc, fault_seed_reproducible);
     tcase_add_test(tc, fault_both_directions);
     tcase_add_test(tc, fault_line_rate);
+    tcase_add_test(tc, device_lock_refuses_a_second_open);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -153,4 +154,17 @@ void link_fd_close(link_conn *l)
     if (l->slave_fd >= 0)
         close(l->slave_fd);
     l->fd = l->slave_fd = -1;
+}
+
+hb_status link_lock_device(int fd, const char *path)
+{
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EINTR)
+            continue;
+        if (errno == EWOULDBLOCK)
+            return hb_fail(HB_ERR_FAIL, "serial port %s: busy: another program has it locked "
+                           "(a hilbench run on the same board?)", path);
+        return hb_fail(HB_ERR_FAIL, "serial port %s: cannot lock: %s", path, strerror(errno));
+    }
+    return HB_OK;
 }

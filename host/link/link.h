@@ -38,7 +38,14 @@ hb_status link_open_pty(link_conn **out, char **slave_path);
  * the stub closing its end shows up as end-of-stream. */
 void link_pty_release(link_conn *l);
 
+/* Opens a serial port 8N1 at baud and locks it (link_lock_device). */
 hb_status link_open_serial(const char *path, int baud, link_conn **out);
+/* Takes an exclusive advisory lock (flock) on an open device, so that a
+ * second hilbench on the same port is refused at once instead of both
+ * talking to one board (TIOCEXCL, which libserialport sets, does not stop
+ * root). HB_ERR_FAIL, saying the port is busy, when another open of it
+ * holds the lock. The lock goes with the last close of fd. */
+hb_status link_lock_device(int fd, const char *path);
 
 /* Connects to a Unix socket, retrying until timeout_ms while the listener
  * (a starting emulator) creates it. */

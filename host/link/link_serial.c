@@ -80,6 +80,13 @@ hb_status link_open_serial(const char *path, int baud, link_conn **out)
                      path, sp_message());
         goto cleanup;
     }
+    int fd = -1;
+    if (sp_get_port_handle(port, &fd) != SP_OK) {
+        st = hb_fail(HB_ERR_FAIL, "serial port %s: no descriptor: %s", path, sp_message());
+        goto cleanup;
+    }
+    if ((st = link_lock_device(fd, path)) != HB_OK)
+        goto cleanup;
     if (sp_set_baudrate(port, baud) != SP_OK || sp_set_bits(port, 8) != SP_OK ||
         sp_set_parity(port, SP_PARITY_NONE) != SP_OK || sp_set_stopbits(port, 1) != SP_OK ||
         sp_set_flowcontrol(port, SP_FLOWCONTROL_NONE) != SP_OK) {
