@@ -172,16 +172,18 @@ START_TEST(progress_finish_and_outputs)
     ck_assert_int_eq(store_scores_clear(s, run, a, NULL), HB_OK);
     ck_assert_int_eq(hbt_sql_int(path, "SELECT count(*) FROM scores"), 0);
     ck_assert_int_eq(hbt_sql_int(path, "SELECT count(*) FROM layer_scores"), 0);
-    /* But one that is not computed again, which is kept. */
-    store_score ips = {"throughput_ips", 4000.0};
+    /* But those not computed again (names starting with keep), which are
+     * kept. */
+    store_score ips = {"throughput_ips", 4000.0}, one = {"throughput_ips_input_1", 3990.0};
     double value = -1;
     int found = -1;
     ck_assert_int_eq(store_score_get(s, a, "throughput_ips", &value, &found), HB_OK);
     ck_assert(found == 0 && value == 0.0);
     ck_assert_int_eq(store_scores_add(s, run, a, &ips, 1, NULL, 0), HB_OK);
+    ck_assert_int_eq(store_scores_add(s, run, a, &one, 1, NULL, 0), HB_OK);
     ck_assert_int_eq(store_scores_add(s, run, a, &sc, 1, &ls, 1), HB_OK);
     ck_assert_int_eq(store_scores_clear(s, run, a, "throughput_ips"), HB_OK);
-    ck_assert_int_eq(hbt_sql_int(path, "SELECT count(*) FROM scores"), 1);
+    ck_assert_int_eq(hbt_sql_int(path, "SELECT count(*) FROM scores"), 2);
     ck_assert_int_eq(hbt_sql_int(path, "SELECT count(*) FROM layer_scores"), 0);
     ck_assert_int_eq(store_score_get(s, a, "throughput_ips", &value, &found), HB_OK);
     ck_assert(found == 1 && value == 4000.0);

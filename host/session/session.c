@@ -170,7 +170,12 @@ static hb_status performance(session *s, session_variant *v, board_state *b, int
     }
     for (int i = 0; i < n; i++) {
         char name[512];
+        int found = 0;
         perf_step_ctx c = {i, &ips[i]};
+        if ((st = session_mlperf_perf_recorded(s, v, i, &ips[i], &found)) != HB_OK)
+            return st;
+        if (found)
+            continue;
         dataset_vector_name(&s->data, i, 0, name, sizeof(name));
         st = on_board(s, v, name, perf_step, &c, b, gave_up);
         if (st != HB_OK || *gave_up)
@@ -180,7 +185,8 @@ static hb_status performance(session *s, session_variant *v, board_state *b, int
 }
 
 /* Resume: the scores are computed again, but for performance mode's
- * throughput, which is kept when it was recorded. */
+ * throughputs (the median and each input's), which are kept when they
+ * were recorded. */
 static hb_status clear_scores(session *s, const session_variant *v)
 {
     int found = 0;

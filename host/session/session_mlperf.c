@@ -26,7 +26,8 @@
  * are the run's vectors. Each input of performance mode is one step of
  * session.c's reset-and-retry loop, as a vector is, and the median is
  * stored as soon as it is known, so that --resume does not measure it
- * again.
+ * again; so is each input's throughput (throughput_ips_input_K), so that a
+ * run killed in performance mode goes on with the next input.
  */
 #include "session_int.h"
 
@@ -261,11 +262,29 @@ int session_mlperf_perf_inputs(const session *s)
     return s->data.n < SESSION_MLPERF_PERF_INPUTS ? s->data.n : SESSION_MLPERF_PERF_INPUTS;
 }
 
+void session_mlperf_input_metric(int smp, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "throughput_ips_input_%d", smp + 1);
+}
+
+hb_status session_mlperf_perf_recorded(session *s, const session_variant *v, int smp,
+                                       double *ips, int *found)
+{
+    char metric[64], name[512];
+    session_mlperf_input_metric(smp, metric, sizeof(metric));
+    hb_status st = store_score_get(s->db, v->id, metric, ips, found);
+    if (st == HB_OK && *found) {
+        dataset_vector_name(&s->data, smp, 0, name, sizeof(name));
+        say(s->o, "performance mode, %s: recorded before, %.3f inferences/s", name, *ips);
+    }
+    return st;
+}
+
 hb_status session_mlperf_perf_input(session *s, const session_variant *v, int smp, double *ips)
 {
     const session_options *o = s->o;
     double min_s = o->mlperf_min_seconds > 0 ? o->mlperf_min_seconds : SESSION_MLPERF_MIN_SECONDS;
-    char name[512];
+    char name[512], metric[64];
     size_t len = 0;
     /* Like the runner, the first window of each sample. */
     const uint8_t *bytes = vector_bytes(s, smp, 0, &len);
@@ -275,7 +294,13 @@ hb_status session_mlperf_perf_input(session *s, const session_variant *v, int sm
     if ((st = mlperf_load(s->dev->mlperf, bytes, len, s->dev->board->timeout_ms)) != HB_OK ||
         (st = time_input(s, v, min_s * 1e6, name, ips)) != HB_OK)
         return hb_context(st, "performance mode");
-    return HB_OK;
+    if (!isfinite(*ips))
+        return HB_OK; /* nothing measurable: timed again on --resume */
+    /* At once, in its own transaction: a run killed in performance mode
+     * keeps the inputs timed so far. */
+    session_mlperf_input_metric(smp, metric, sizeof(metric));
+    store_score sc = {metric, *ips};
+    return store_scores_add(s->db, s->run_id, v->id, &sc, 1, NULL, 0);
 }
 
 hb_status session_mlperf_perf_done(session *s, const session_variant *v, double *ips, int n)

@@ -231,7 +231,7 @@ void store_variants_progress_free(store_variant_progress *v, int n);
 hb_status store_variant_finish(store *s, int64_t run_id, int64_t variant_id,
                                const char *status, const char *error, int resets);
 /* Deletes a variant's scores and layer scores (before they are computed
- * again), but the score named keep (NULL: none), which is not. */
+ * again), but the scores whose names start with keep (NULL: none). */
 hb_status store_scores_clear(store *s, int64_t run_id, int64_t variant_id, const char *keep);
 /* A variant's score of metric into *value; *found is 0 (and *value 0) if
  * it has none. */

@@ -340,7 +340,8 @@ hb_status store_scores_clear(store *s, int64_t run_id, int64_t variant_id, const
     sqlite3_stmt *a = NULL, *b = NULL;
     if ((ret = store_sql_prepare(s, "clear scores",
                                  "DELETE FROM scores WHERE run_id = ?1 AND variant_id = ?2"
-                                 " AND metric IS NOT ?3", &a)) != HB_OK ||
+                                 " AND (?3 IS NULL OR substr(metric, 1, length(?3)) <> ?3)",
+                                 &a)) != HB_OK ||
         (ret = store_sql_prepare(s, "clear layer scores",
                                  "DELETE FROM layer_scores WHERE run_id = ?1"
                                  " AND variant_id = ?2", &b)) != HB_OK)
