@@ -205,11 +205,12 @@ const char *hbt_mlperf_sim(void)
 const char *hbt_mlperf_profile(const char *dir, const char *name, const char *args,
                                int timeout_ms)
 {
-    char body[1024];
-    snprintf(body, sizeof(body),
-             "timing_unit = us\n[link]\ntype = stdio\nprotocol = mlperf-tiny\n"
-             "command = %s %s\ntimeout_ms = %d\ninvoke_timeout_ms = %d\n",
-             hbt_mlperf_sim(), args, timeout_ms, timeout_ms);
+    char body[1536];
+    int n = snprintf(body, sizeof(body),
+                     "timing_unit = us\n[link]\ntype = stdio\nprotocol = mlperf-tiny\n"
+                     "command = %s %s\ntimeout_ms = %d\ninvoke_timeout_ms = %d\n",
+                     hbt_mlperf_sim(), args, timeout_ms, timeout_ms);
+    ck_assert_msg(n > 0 && (size_t)n < sizeof(body), "profile %s: paths too long", name);
     return hbt_profile(dir, name, body);
 }
 
