@@ -38,8 +38,10 @@ hb_status lower_fully_connected(const graph *g, int i, lower_op *lo)
     const graph_op *o = &g->ops[i];
     hb_status st;
 
-    if (o->n_inputs < 2 || o->n_inputs > 3 || o->n_outputs != 1)
-        return lower_refuse(g, i, "expects 2 or 3 inputs and 1 output");
+    if (o->n_inputs < 2 || o->n_inputs > 3 || o->n_outputs != 1 || o->inputs[0] < 0 ||
+        o->inputs[1] < 0)
+        return lower_refuse(g, i, "expects 2 or 3 inputs (input and weights present) and 1 "
+                            "output");
     lower_copy_io(g, i, lo);
     if (lo->n_inputs == 3 && lo->inputs[2] < 0)
         lo->n_inputs = 2;
