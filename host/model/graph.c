@@ -263,6 +263,12 @@ hb_status graph_validate(const graph *g)
         const graph_op *o = &g->ops[i];
         for (int k = 0; k < o->n_inputs; k++) {
             int t = o->inputs[k];
+            /* -1: an optional input left out; no op's first one is. */
+            if (t == -1 && k == 0) {
+                st = hb_fail(HB_ERR_FORMAT, "op %d (%s): its first input is absent (-1)", i,
+                             nn_op_name(o->op));
+                goto cleanup;
+            }
             if (t == -1)
                 continue;
             if (t < 0 || t >= g->n_tensors || state[t] == 0) {

@@ -64,6 +64,11 @@ hb_status hostrun_new_blob(const uint8_t *blob, size_t len, hostrun **out)
         goto cleanup;
     }
     r->arena_bytes = nn_model_arena_bytes(&r->model);
+    if (r->arena_bytes > HOSTRUN_ARENA_MAX) {
+        st = hb_fail(HB_ERR_UNSUPPORTED, "the model needs an arena of %u MiB; the host runs "
+                     "models of up to %u MiB", r->arena_bytes >> 20, HOSTRUN_ARENA_MAX >> 20);
+        goto cleanup;
+    }
     if (!(r->arena = alloc_aligned(r->arena_bytes))) {
         st = hb_fail(HB_ERR_MEM, "out of memory (arena of %u bytes)", r->arena_bytes);
         goto cleanup;

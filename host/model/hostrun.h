@@ -26,10 +26,15 @@ typedef struct hostrun hostrun;
 typedef void (*hostrun_layer_fn)(void *ctx, int op, const nn_tensor *out,
                                  int n);
 
+/* The largest arena the host allocates: far beyond any microcontroller,
+ * and what stops a damaged model from asking for gigabytes. */
+#define HOSTRUN_ARENA_MAX (1024u * 1024u * 1024u)
+
 /* Lowers g (blob_build) and opens it with the engine. */
 hb_status hostrun_new(const graph *g, hostrun **out);
 /* Opens an existing blob (copied): the engine validates it, and a CRC that
- * does not match its bytes gives HB_ERR_FORMAT. */
+ * does not match its bytes gives HB_ERR_FORMAT; an arena above
+ * HOSTRUN_ARENA_MAX gives HB_ERR_UNSUPPORTED. */
 hb_status hostrun_new_blob(const uint8_t *blob, size_t len, hostrun **out);
 void hostrun_free(hostrun *r);
 

@@ -70,9 +70,6 @@ hb_status lower_op_build(const graph *g, int i, lower_op *lo)
     if (g->ops[i].n_inputs > NN_MAX_OP_IO ||
         g->ops[i].n_inputs + g->ops[i].n_outputs > NN_MAX_OP_IO)
         return lower_refuse(g, i, "too many inputs and outputs");
-    /* Only optional inputs may be absent (-1); no op's first one is. */
-    if (g->ops[i].n_inputs > 0 && g->ops[i].inputs[0] < 0)
-        return lower_refuse(g, i, "its first input is missing");
     lo->op = op;
     return lower_table[op](g, i, lo);
 }

@@ -99,15 +99,6 @@ static hb_status rd_unsupported_op(const reader *m, int i, const rd_opcode *c)
                             name);
 }
 
-/* -1 marks an optional input left out; no op's first input is optional. */
-static hb_status rd_first_input(const reader *m, int i, int nn, const int *ins, int n_in)
-{
-    if (n_in > 0 && ins[0] < 0)
-        return tflite_fbr_error(&m->r, HB_ERR_FORMAT, "op %d (%s): its first input is -1 "
-                                "(absent)", i, nn_op_name(nn));
-    return HB_OK;
-}
-
 static void rd_set_opt(graph_options *o, const tflite_opt_field *f, int64_t v, float x)
 {
     void *member = (char *)o + f->member;
@@ -223,7 +214,6 @@ static hb_status rd_operators(reader *m, const tflite_fbr_table *sub)
         }
         if ((st = rd_indices(m, &t, TFLITE_OP_INPUTS, "inputs", -1, &ins, &n_in)) ||
             (st = rd_indices(m, &t, TFLITE_OP_OUTPUTS, "outputs", 0, &outs, &n_out)) ||
-            (st = rd_first_input(m, (int)i, nn, ins, n_in)) ||
             (st = rd_options(m, &t, (int)i, nn, &opt)) ||
             (st = graph_add_op(m->g, nn, n_in, ins, n_out, outs, &opt, NULL)))
             break;
