@@ -306,7 +306,9 @@ START_TEST(client_chunks_follow_the_link)
     ck_assert_int_eq(z.max_in, (int)sizeof(buf));
     ck_assert_int_eq(memcmp(z.input, buf, sizeof(buf)), 0);
     ck_assert_uint_le(client_get_stats(c)->chunk_out_min, 100);
-    ck_assert_uint_le(client_get_stats(c)->chunk_out, 100 + 100 / 8 + 1);
+    /* SET_INPUT frames carry 5 bytes besides the data, and pass up to 107:
+     * a chunk of up to 102 data bytes succeeds and may grow an eighth. */
+    ck_assert_uint_le(client_get_stats(c)->chunk_out, 102 + 102 / 8 + 1);
     ck_assert_int_ge(z.big_requests, 1);
 
     client_free(c);
