@@ -269,23 +269,45 @@ static void *sizer_stub(void *arg)
     }
 }
 
+/* A client past HELLO on one end of a socket pair, a sizer on the other. */
+typedef struct {
+    int sv[2];
+    link_conn *l;
+    pthread_t t;
+    sizer z;
+    client *c;
+} sizer_rig;
+
+static void rig_open(sizer_rig *r, size_t limit, int delay_ms, int timeout_ms)
+{
+    client_hello_info hi;
+    memset(r, 0, sizeof(*r));
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, r->sv), 0);
+    r->l = link_new(&fd_ops, "fake");
+    r->l->fd = r->sv[0];
+    r->z.fd = r->sv[1];
+    r->z.limit = limit;
+    r->z.delay_ms = delay_ms;
+    pthread_create(&r->t, NULL, sizer_stub, &r->z);
+    ck_assert_int_eq(client_new(r->l, timeout_ms, 3, &r->c), HB_OK);
+    ck_assert_int_eq(client_hello(r->c, timeout_ms, &hi), HB_OK);
+    ck_assert_int_eq(hi.max_payload, 4096);
+}
+
+static void rig_close(sizer_rig *r)
+{
+    client_free(r->c);
+    link_close(r->l);
+    shutdown(r->sv[1], SHUT_RDWR);
+    pthread_join(r->t, NULL);
+    close(r->sv[1]);
+}
+
 START_TEST(client_chunks_follow_the_link)
 {
-    int sv[2];
-    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    link_conn *l = link_new(&fd_ops, "fake");
-    l->fd = sv[0];
-    sizer z;
-    memset(&z, 0, sizeof(z));
-    z.fd = sv[1];
-    z.limit = 100;
-    pthread_t t;
-    pthread_create(&t, NULL, sizer_stub, &z);
-    client *c = NULL;
-    client_hello_info hi;
-    ck_assert_int_eq(client_new(l, 2000, 3, &c), HB_OK);
-    ck_assert_int_eq(client_hello(c, 2000, &hi), HB_OK);
-    ck_assert_int_eq(hi.max_payload, 4096);
+    sizer_rig r;
+    rig_open(&r, 100, 0, 2000);
+    client *c = r.c;
 
     /* 3000 bytes in frames that cannot pass above 100 bytes. */
     static uint8_t buf[3000];
@@ -303,19 +325,14 @@ START_TEST(client_chunks_follow_the_link)
     for (size_t i = 0; i < sizeof(buf); i++)
         buf[i] = (uint8_t)(i * 7);
     ck_assert_msg(client_set_input(c, 0, buf, sizeof(buf)) == HB_OK, "%s", hb_last_error());
-    ck_assert_int_eq(z.max_in, (int)sizeof(buf));
-    ck_assert_int_eq(memcmp(z.input, buf, sizeof(buf)), 0);
+    ck_assert_int_eq(r.z.max_in, (int)sizeof(buf));
+    ck_assert_int_eq(memcmp(r.z.input, buf, sizeof(buf)), 0);
     ck_assert_uint_le(client_get_stats(c)->chunk_out_min, 100);
     /* SET_INPUT frames carry 5 bytes besides the data, and pass up to 107:
      * a chunk of up to 102 data bytes succeeds and may grow an eighth. */
     ck_assert_uint_le(client_get_stats(c)->chunk_out, 102 + 102 / 8 + 1);
-    ck_assert_int_ge(z.big_requests, 1);
-
-    client_free(c);
-    link_close(l);
-    shutdown(sv[1], SHUT_RDWR);
-    pthread_join(t, NULL);
-    close(sv[1]);
+    ck_assert_int_ge(r.z.big_requests, 1);
+    rig_close(&r);
 }
 END_TEST
 
@@ -325,26 +342,14 @@ END_TEST
  * time-out grows, instead of the transfer going on in short frames. */
 START_TEST(client_late_answer_restores_the_chunk)
 {
-    int sv[2];
-    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    link_conn *l = link_new(&fd_ops, "fake");
-    l->fd = sv[0];
-    sizer z;
-    memset(&z, 0, sizeof(z));
-    z.fd = sv[1];
-    z.limit = 100;
-    z.delay_ms = 600;
-    pthread_t t;
-    pthread_create(&t, NULL, sizer_stub, &z);
-    client *c = NULL;
-    client_hello_info hi;
-    ck_assert_int_eq(client_new(l, 5000, 3, &c), HB_OK);
-    ck_assert_int_eq(client_hello(c, 5000, &hi), HB_OK);
+    sizer_rig r;
+    rig_open(&r, 100, 600, 5000);
     static uint8_t buf[3000];
-    ck_assert_msg(client_read_output(c, 0, buf, sizeof(buf)) == HB_OK, "%s", hb_last_error());
+    ck_assert_msg(client_read_output(r.c, 0, buf, sizeof(buf)) == HB_OK, "%s",
+                  hb_last_error());
     for (size_t i = 0; i < sizeof(buf); i++)
         ck_assert_int_eq(buf[i], (uint8_t)i);
-    const client_stats *st = client_get_stats(c);
+    const client_stats *st = client_get_stats(r.c);
     /* (A machine slow enough to learn a time-out above the delay sees no
      * silence at all; then the chunk simply never shrank.) */
     if (st->timeouts > 0)
@@ -354,11 +359,7 @@ START_TEST(client_late_answer_restores_the_chunk)
                   (unsigned long long)st->requests, (unsigned long long)st->timeouts,
                   (unsigned long long)st->spurious, (unsigned long long)st->resized);
     ck_assert_msg(st->rto_ms >= 600, "time-out %.1f ms", st->rto_ms);
-    client_free(c);
-    link_close(l);
-    shutdown(sv[1], SHUT_RDWR);
-    pthread_join(t, NULL);
-    close(sv[1]);
+    rig_close(&r);
 }
 END_TEST
 

@@ -59,11 +59,6 @@ static int running_children(void)
     return p == 0;
 }
 
-static json_t *variant0(json_t *doc)
-{
-    return json_array_get(json_object_get(doc, "variants"), 0);
-}
-
 START_TEST(stdio_run_wrapping_clock)
 {
     const char *dir = hbt_tmpdir("mlperf");
@@ -80,7 +75,7 @@ START_TEST(stdio_run_wrapping_clock)
     free(out);
     ck_assert_int_eq(running_children(), 0);
 
-    json_t *j = hbt_show_json(db, "1"), *run = json_object_get(j, "run"), *v = variant0(j);
+    json_t *j = hbt_show_json(db, "1"), *run = json_object_get(j, "run"), *v = hbt_variant0(j);
     ck_assert_str_eq(json_string_value(json_object_get(run, "protocol")), "mlperf-tiny");
     ck_assert_str_eq(json_string_value(json_object_get(run, "timing_unit")), "us");
     ck_assert_str_eq(json_string_value(json_object_get(run, "status")), "ok");
@@ -125,7 +120,7 @@ START_TEST(pty_run_int8)
     ck_assert_msg(strstr(out, "printed precision of the host engine: 32/32 vectors"), "%s", out);
     free(out);
     ck_assert_int_eq(running_children(), 0);
-    json_t *j = hbt_show_json(db, "1"), *v = variant0(j);
+    json_t *j = hbt_show_json(db, "1"), *v = hbt_variant0(j);
     json_t *scores = json_object_get(v, "scores");
     ck_assert(json_number_value(json_object_get(scores, "max_abs_error")) == 0.0);
     ck_assert_int_eq(json_integer_value(json_object_get(
@@ -150,7 +145,7 @@ START_TEST(refusal_fails_variant)
     ck_assert_msg(!strstr(out, "board resets"), "%s", out);
     free(out);
     ck_assert_int_eq(running_children(), 0);
-    json_t *j = hbt_show_json(db, "1"), *v = variant0(j);
+    json_t *j = hbt_show_json(db, "1"), *v = hbt_variant0(j);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "run"), "status")),
                      "failed");
     ck_assert_str_eq(json_string_value(json_object_get(v, "status")), "failed");
@@ -176,7 +171,7 @@ START_TEST(silent_firmware_times_out)
     free(out);
     ck_assert_int_eq(running_children(), 0);
     /* Nothing of a vector the firmware never finished. */
-    json_t *j = hbt_show_json(db, "1"), *v = variant0(j);
+    json_t *j = hbt_show_json(db, "1"), *v = hbt_variant0(j);
     ck_assert_str_eq(json_string_value(json_object_get(v, "status")), "failed");
     ck_assert_int_eq(json_array_size(json_object_get(v, "inferences")), 0);
     json_decref(j);
@@ -197,7 +192,7 @@ START_TEST(slow_firmware_within_timeout)
     free(out);
     json_t *j = hbt_show_json(db, "1");
     ck_assert_int_eq(json_integer_value(json_object_get(
-                         json_array_get(json_object_get(variant0(j), "inferences"), 2),
+                         json_array_get(json_object_get(hbt_variant0(j), "inferences"), 2),
                          "cycles")), 40);
     json_decref(j);
 }
@@ -225,7 +220,7 @@ START_TEST(mlperf_rules_modes)
     }
     ck_assert_int_eq(loops, 5);
     free(out);
-    json_t *j = hbt_show_json(db, "1"), *run = json_object_get(j, "run"), *v = variant0(j);
+    json_t *j = hbt_show_json(db, "1"), *run = json_object_get(j, "run"), *v = hbt_variant0(j);
     ck_assert_int_eq(json_integer_value(json_object_get(run, "mlperf_rules")), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(run, "repeat")), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(run, "warmup")), 0);
@@ -280,7 +275,7 @@ START_TEST(side_by_side_report)
     json_t *j = hbt_show_json(db, "2");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "run"), "protocol")),
                      "hilbench");
-    ck_assert_int_eq(json_integer_value(json_object_get(variant0(j), "layer_timing")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(hbt_variant0(j), "layer_timing")), 1);
     json_decref(j);
     const char *rep = hbt_path("%s/report", dir);
     const char *args[] = {"report", "1,2", "--db", db, "--out", rep, NULL};
@@ -323,7 +318,7 @@ START_TEST(echoing_firmware)
                       !strstr(out, "board resets"), "%s", out);
     free(out);
     ck_assert_int_eq(running_children(), 0);
-    json_t *j = hbt_show_json(db, "1"), *v = variant0(j);
+    json_t *j = hbt_show_json(db, "1"), *v = hbt_variant0(j);
     ck_assert_int_eq(json_array_size(json_object_get(v, "inferences")), 32);
     ck_assert_int_eq(json_integer_value(json_object_get(
                          json_array_get(json_object_get(v, "inferences"), 5), "cycles")), 120);

@@ -65,18 +65,6 @@ static double expected_score(int c, int w)
     return sum / 4;
 }
 
-static json_t *variant0(json_t *doc)
-{
-    return json_array_get(json_object_get(doc, "variants"), 0);
-}
-
-static double score_of(json_t *v, const char *metric)
-{
-    json_t *x = json_object_get(json_object_get(v, "scores"), metric);
-    ck_assert_msg(json_is_number(x), "no score %s", metric);
-    return json_number_value(x);
-}
-
 /* A stored output row: the score as a float32, in hex. */
 static float stored_score(json_t *inference)
 {
@@ -105,7 +93,7 @@ START_TEST(firmware_prints_its_score)
                   "%s", out);
     free(out);
 
-    json_t *j = hbt_show_json(f.db, "1"), *v = variant0(j), *inf;
+    json_t *j = hbt_show_json(f.db, "1"), *v = hbt_variant0(j), *inf;
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "run"), "task")),
                      "anomaly");
     json_t *infs = json_object_get(v, "inferences");
@@ -118,10 +106,10 @@ START_TEST(firmware_prints_its_score)
                       i, (double)stored_score(inf), want);
     }
     /* Loud clips score higher: every anomaly above every normal clip. */
-    ck_assert(score_of(v, "auc") == 1.0);
+    ck_assert(hbt_score_of(v, "auc") == 1.0);
     /* Fidelity of the score against the host engine's. */
-    ck_assert(score_of(v, "max_abs_error") <= 0.0005 + 1e-6);
-    ck_assert(score_of(v, "snr_db") > 40.0);
+    ck_assert(hbt_score_of(v, "max_abs_error") <= 0.0005 + 1e-6);
+    ck_assert(hbt_score_of(v, "snr_db") > 40.0);
     ck_assert(json_object_get(json_object_get(v, "scores"), "top1_agreement") == NULL);
     json_decref(j);
 }
@@ -147,9 +135,9 @@ START_TEST(score_needs_the_task)
     ck_assert_msg(strstr(out, "anomaly scores within the firmware's printed precision of the "
                               "host engine's: 3/3 vectors"), "%s", out);
     free(out);
-    json_t *j = hbt_show_json(f.db, "2"), *v = variant0(j);
+    json_t *j = hbt_show_json(f.db, "2"), *v = hbt_variant0(j);
     ck_assert(json_object_get(json_object_get(v, "scores"), "auc") == NULL);
-    ck_assert(score_of(v, "max_abs_error") <= 0.0005 + 1e-6);
+    ck_assert(hbt_score_of(v, "max_abs_error") <= 0.0005 + 1e-6);
     json_decref(j);
 }
 END_TEST
@@ -198,16 +186,7 @@ START_TEST(killed_run_resumes)
     ck_assert_int_eq(hbt_sql_int(f.db, "SELECT count(*) FROM inferences"), 8);
     ck_assert_int_eq(hbt_sql_int(f.db, "SELECT status = 'ok' FROM runs"), 1);
     json_t *a = hbt_show_json(ref.db, "1"), *b = hbt_show_json(f.db, "1");
-    const char *metric;
-    json_t *value;
-    json_t *want_scores = json_object_get(variant0(a), "scores");
-    ck_assert_int_eq(json_object_size(json_object_get(variant0(b), "scores")),
-                     json_object_size(want_scores));
-    json_object_foreach(want_scores, metric, value) {
-        double x = json_number_value(value), y = score_of(variant0(b), metric);
-        ck_assert_msg(fabs(x - y) <= 1e-9 * (fabs(x) + 1), "%s: %.17g resumed, %.17g", metric,
-                      y, x);
-    }
+    hbt_assert_same_scores(a, b);
     json_decref(a);
     json_decref(b);
 }

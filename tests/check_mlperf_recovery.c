@@ -7,7 +7,6 @@
  * accuracy mode goes on at the first vector not recorded.
  */
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,18 +18,6 @@
 static const char *sine(void)
 {
     return hbt_path("%s/sine_float.tflite", hbt_models_dir());
-}
-
-static json_t *variant0(json_t *doc)
-{
-    return json_array_get(json_object_get(doc, "variants"), 0);
-}
-
-static double score_of(json_t *v, const char *metric)
-{
-    json_t *x = json_object_get(json_object_get(v, "scores"), metric);
-    ck_assert_msg(json_is_number(x), "no score %s", metric);
-    return json_number_value(x);
 }
 
 static void become_subreaper(void)
@@ -73,10 +60,10 @@ START_TEST(performance_failure_is_reset_and_retried)
                   "%s", out);
     free(out);
     ck_assert_int_eq(reap_all(), 0);
-    json_t *j = hbt_show_json(db, "1"), *v = variant0(j);
+    json_t *j = hbt_show_json(db, "1"), *v = hbt_variant0(j);
     ck_assert_str_eq(json_string_value(json_object_get(v, "status")), "ok");
     ck_assert_int_eq(json_integer_value(json_object_get(v, "resets")), 1);
-    ck_assert(score_of(v, "throughput_ips") == 4000.0);
+    ck_assert(hbt_score_of(v, "throughput_ips") == 4000.0);
     ck_assert_int_eq(json_array_size(json_object_get(v, "inferences")), 8);
     json_decref(j);
 }
@@ -99,7 +86,7 @@ START_TEST(performance_failure_gives_up)
                                   "variant)"), "%s", out);
     free(out);
     ck_assert_int_eq(reap_all(), 0);
-    json_t *j = hbt_show_json(db, "1"), *v = variant0(j);
+    json_t *j = hbt_show_json(db, "1"), *v = hbt_variant0(j);
     ck_assert_str_eq(json_string_value(json_object_get(v, "status")), "failed");
     ck_assert_int_eq(json_integer_value(json_object_get(v, "resets")), 2);
     ck_assert_int_eq(json_array_size(json_object_get(v, "inferences")), 0);
@@ -179,15 +166,7 @@ START_TEST(killed_rules_run_resumes)
     ck_assert_int_eq(hbt_sql_int(db, "SELECT count(DISTINCT vector_index) FROM inferences"), 40);
     ck_assert_int_eq(hbt_sql_int(db, "SELECT status = 'ok' FROM runs"), 1);
     json_t *a = hbt_show_json(ref, "1"), *b = hbt_show_json(db, "1");
-    json_t *want = json_object_get(variant0(a), "scores"), *value;
-    const char *metric;
-    ck_assert_int_eq(json_object_size(json_object_get(variant0(b), "scores")),
-                     json_object_size(want));
-    json_object_foreach(want, metric, value) {
-        double x = json_number_value(value), y = score_of(variant0(b), metric);
-        ck_assert_msg(fabs(x - y) <= 1e-9 * (fabs(x) + 1), "%s: %.17g resumed, %.17g", metric,
-                      y, x);
-    }
+    hbt_assert_same_scores(a, b);
     json_decref(a);
     json_decref(b);
 }

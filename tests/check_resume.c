@@ -10,7 +10,6 @@
  * stderr (a pipe, so one line every tenth of a variant), never by time.
  */
 #include <jansson.h>
-#include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -113,36 +112,6 @@ static json_t *hb_json(const char *const *args)
     return j;
 }
 
-/* The scores of each variant of run 1, as {recipe: {metric: value}}. */
-static json_t *scores_of(const char *db)
-{
-    const char *args[] = {"show", "1", "--db", db, "--json", NULL};
-    json_t *j = hb_json(args), *out = json_object(), *v;
-    size_t i;
-    json_array_foreach(json_object_get(j, "variants"), i, v)
-        json_object_set(out, json_string_value(json_object_get(v, "recipe")),
-                        json_object_get(v, "scores"));
-    json_decref(j);
-    return out;
-}
-
-static void assert_same_scores(json_t *want, json_t *got)
-{
-    const char *recipe, *metric;
-    json_t *ws, *wv;
-    ck_assert_int_eq(json_object_size(got), json_object_size(want));
-    json_object_foreach(want, recipe, ws) {
-        json_t *gs = json_object_get(got, recipe);
-        ck_assert_msg(gs && json_object_size(gs) == json_object_size(ws), "scores of %s",
-                      recipe);
-        json_object_foreach(ws, metric, wv) {
-            double a = json_number_value(wv), b = json_number_value(json_object_get(gs, metric));
-            ck_assert_msg(fabs(a - b) <= 1e-9 * (fabs(a) + 1), "%s %s: %.17g resumed, %.17g "
-                          "uninterrupted", recipe, metric, b, a);
-        }
-    }
-}
-
 /* The board process dies with hilbench (its parent-death signal); as a
  * sub-reaper the test inherits it and waits for it here. A board process
  * left running would keep this wait (and the test) from ending. Returns
@@ -164,7 +133,7 @@ START_TEST(killed_runs_resume_complete)
 
     /* An uninterrupted run: its scores, and how many lines a run says. */
     int total = run_and_kill(ref, 0);
-    json_t *want = scores_of(ref);
+    json_t *want = hbt_show_json(ref, "1");
     ck_assert_int_ge(total, 20);
 
     unsigned seed = 20240917u;
@@ -191,13 +160,8 @@ START_TEST(killed_runs_resume_complete)
         json_decref(list);
 
         const char *resume[] = {"run", "--resume", "1", "--db", db, "--quiet", NULL};
-        char *argv[16], *out = NULL;
-        int n = 0;
-        argv[n++] = (char *)hbt_hilbench();
-        for (int i = 0; resume[i]; i++)
-            argv[n++] = (char *)resume[i];
-        argv[n] = NULL;
-        int rc = hbt_run(argv, &out);
+        char *out = NULL;
+        int rc = hbt_hb(&out, resume);
         ck_assert_msg(rc == 0, "kill %d (line %d): resume failed (%d):\n%s", k, at, rc, out);
         free(out);
         resumed++;
@@ -213,8 +177,8 @@ START_TEST(killed_runs_resume_complete)
         ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM repeat_timings"), 2 * N_VECTORS);
         ck_assert_int_eq(hbt_sql_int(db, "SELECT count(*) FROM memory"), 2);
         ck_assert_int_eq(hbt_sql_int(db, "PRAGMA integrity_check"), 1);
-        json_t *got = scores_of(db);
-        assert_same_scores(want, got);
+        json_t *got = hbt_show_json(db, "1");
+        hbt_assert_same_scores(want, got);
         json_decref(got);
     }
     ck_assert_int_eq(resumed, KILLS);

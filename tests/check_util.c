@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -278,6 +279,49 @@ json_t *hbt_show_json(const char *db, const char *run)
     ck_assert_msg(j != NULL, "show --json is not JSON:\n%s", out);
     free(out);
     return j;
+}
+
+json_t *hbt_variant0(json_t *doc)
+{
+    return json_array_get(json_object_get(doc, "variants"), 0);
+}
+
+double hbt_score_of(json_t *variant, const char *metric)
+{
+    json_t *x = json_object_get(json_object_get(variant, "scores"), metric);
+    ck_assert_msg(json_is_number(x), "no score %s", metric);
+    return json_number_value(x);
+}
+
+/* The variant of doc made with recipe, or NULL. */
+static json_t *variant_of(json_t *doc, const char *recipe)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(doc, "variants"), i, v)
+        if (!strcmp(json_string_value(json_object_get(v, "recipe")), recipe))
+            return v;
+    return NULL;
+}
+
+void hbt_assert_same_scores(json_t *want, json_t *got)
+{
+    json_t *wv, *value;
+    const char *metric;
+    size_t i;
+    ck_assert_int_eq(json_array_size(json_object_get(got, "variants")),
+                     json_array_size(json_object_get(want, "variants")));
+    json_array_foreach(json_object_get(want, "variants"), i, wv) {
+        const char *recipe = json_string_value(json_object_get(wv, "recipe"));
+        json_t *gv = variant_of(got, recipe), *ws = json_object_get(wv, "scores");
+        ck_assert_msg(gv && json_object_size(json_object_get(gv, "scores")) ==
+                                json_object_size(ws), "scores of %s", recipe);
+        json_object_foreach(ws, metric, value) {
+            double a = json_number_value(value), b = hbt_score_of(gv, metric);
+            ck_assert_msg(fabs(a - b) <= 1e-9 * (fabs(a) + 1), "%s %s: %.17g resumed, %.17g "
+                          "uninterrupted", recipe, metric, b, a);
+        }
+    }
 }
 
 long long hbt_sql_int(const char *path, const char *sql)

@@ -42,6 +42,14 @@ int hbt_run(char *const argv[], char **out);
 int hbt_hb(char **out, const char *const *args);
 /* `hilbench show RUN --db DB --json`, parsed; fails the test otherwise. */
 json_t *hbt_show_json(const char *db, const char *run);
+/* The first variant of a show document; the score metric of a variant
+ * (fails the test if it has none). */
+json_t *hbt_variant0(json_t *doc);
+double hbt_score_of(json_t *variant, const char *metric);
+/* Every variant of show document got has the scores of want's variant of
+ * the same recipe, each within 1e-9 (relative): a resumed run against an
+ * uninterrupted one. */
+void hbt_assert_same_scores(json_t *want, json_t *got);
 /* The first column of the first row of sql on the database at path (-1 if
  * no row); a TEXT value counts 1 if it is "ok" (PRAGMA integrity_check),
  * else 0. Fails the test on an SQL error. */
