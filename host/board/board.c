@@ -147,16 +147,6 @@ static char *read_line(char *str, int num, void *stream)
     hb_ini_lines *in = &s->in;
     if (s->failed || !hb_ini_next(in))
         return NULL;
-    if (in->indented) {
-        /* inih strips " ; comment" from key lines but not from the
-         * continuation lines of a value; make both behave alike. */
-        for (size_t i = 1; i < in->len; i++)
-            if (in->buf[i] == ';' && (in->buf[i - 1] == ' ' || in->buf[i - 1] == '\t')) {
-                in->buf[i] = '\0';
-                in->len = i;
-                break;
-            }
-    }
 
     const char *p = in->buf + strspn(in->buf, " \t");
     if (*p == '[') {

@@ -160,11 +160,10 @@ int session_mlperf_close(const session *s, const float *host_f, size_t n, double
 int session_mlperf_scored_row(const session *s, const session_variant *v, size_t bytes);
 /* Performance mode, one input at a time: how many inputs it times; the
  * throughput of input smp (its first window; the board must be up) into
- * *ips, stored at once under the metric session_mlperf_input_metric()
- * names; that figure of a resumed run (*found 0 if none); the median of n
- * of them into s->sc.throughput_ips, stored at once (ips is sorted). */
+ * *ips, stored at once (score throughput_ips_input_K, K from 1); that
+ * figure of a resumed run (*found 0 if none); the median of n of them into
+ * s->sc.throughput_ips, stored at once (ips is sorted). */
 int session_mlperf_perf_inputs(const session *s);
-void session_mlperf_input_metric(int smp, char *buf, size_t cap);
 hb_status session_mlperf_perf_input(session *s, const session_variant *v, int smp, double *ips);
 hb_status session_mlperf_perf_recorded(session *s, const session_variant *v, int smp,
                                        double *ips, int *found);

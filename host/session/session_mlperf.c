@@ -262,7 +262,8 @@ int session_mlperf_perf_inputs(const session *s)
     return s->data.n < SESSION_MLPERF_PERF_INPUTS ? s->data.n : SESSION_MLPERF_PERF_INPUTS;
 }
 
-void session_mlperf_input_metric(int smp, char *buf, size_t cap)
+/* The score an input's throughput is stored as. */
+static void input_metric(int smp, char *buf, size_t cap)
 {
     snprintf(buf, cap, "throughput_ips_input_%d", smp + 1);
 }
@@ -271,7 +272,7 @@ hb_status session_mlperf_perf_recorded(session *s, const session_variant *v, int
                                        double *ips, int *found)
 {
     char metric[64], name[512];
-    session_mlperf_input_metric(smp, metric, sizeof(metric));
+    input_metric(smp, metric, sizeof(metric));
     hb_status st = store_score_get(s->db, v->id, metric, ips, found);
     if (st == HB_OK && *found) {
         dataset_vector_name(&s->data, smp, 0, name, sizeof(name));
@@ -298,7 +299,7 @@ hb_status session_mlperf_perf_input(session *s, const session_variant *v, int sm
         return HB_OK; /* nothing measurable: timed again on --resume */
     /* At once, in its own transaction: a run killed in performance mode
      * keeps the inputs timed so far. */
-    session_mlperf_input_metric(smp, metric, sizeof(metric));
+    input_metric(smp, metric, sizeof(metric));
     store_score sc = {metric, *ips};
     return store_scores_add(s->db, s->run_id, v->id, &sc, 1, NULL, 0);
 }

@@ -11,6 +11,11 @@
  * no profile or suite value may hold. */
 #define STAND_IN "\x1f"
 
+static int blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
 int hb_ini_next(hb_ini_lines *r)
 {
     r->aside = NULL;
@@ -22,12 +27,16 @@ int hb_ini_next(hb_ini_lines *r)
         r->buf[--n] = '\0';
     r->len = (size_t)n;
     r->indented = n > 0 && (r->buf[0] == ' ' || r->buf[0] == '\t');
+    /* inih cuts " ; comment" from key lines but not from the continuation
+     * lines of a value; make both behave alike. */
+    if (r->indented)
+        for (size_t i = 1; i < r->len; i++)
+            if (r->buf[i] == ';' && blank(r->buf[i - 1])) {
+                r->buf[i] = '\0';
+                r->len = i;
+                break;
+            }
     return 1;
-}
-
-static int blank(char c)
-{
-    return c == ' ' || c == '\t';
 }
 
 /* The value in p as inih would give it: blanks trimmed, " ; comment" cut. */

@@ -12,7 +12,8 @@
  * or a key that does not fit is refused (hb_ini_give() returns NULL).
  *
  * Values kept aside are what inih would have made of the line: leading and
- * trailing blanks and a " ; comment" removed.
+ * trailing blanks and a " ; comment" removed. A continuation line (one that
+ * starts with a blank) loses its " ; comment" too, as a key line does.
  *
  * Ownership: the reader owns its line buffer (hb_ini_free). The value
  * hb_ini_value() returns is valid until the next line is read.
@@ -32,9 +33,9 @@ typedef struct {
     char *aside;   /* the value of a long line (in buf), or NULL */
 } hb_ini_lines;
 
-/* Reads the next line into r->buf: 1, or 0 at the end of the file or on a
- * read error (ferror(r->f) tells). The caller may edit r->buf and r->len
- * (shorten it) before hb_ini_give(). */
+/* Reads the next line into r->buf (no line end; a continuation line
+ * without its comment): 1, or 0 at the end of the file or on a read error
+ * (ferror(r->f) tells). The caller may look at it before hb_ini_give(). */
 int hb_ini_next(hb_ini_lines *r);
 /* Hands the current line to inih (its reader's str and num): str, or NULL
  * if it cannot be shortened (the caller reports the line as too long). */
